@@ -1,0 +1,2 @@
+from . import server_env_mixin
+from . import storage_backend

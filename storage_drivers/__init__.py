@@ -1,0 +1,37 @@
+"""Storage drivers: one small contract over local disk, PyFilesystem2 URLs,
+S3 and Swift, plus composable wrappers. Plain Python, no Odoo import."""
+
+from .base import CheckResult, ObjectStat, StorageDriver, Usage
+from .errors import (
+    ConfigError,
+    IntegrityError,
+    InvalidKey,
+    ObjectExists,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
+from .fs_driver import FSDriver, FSURLDriver, LocalDriver
+from .keys import join_key, validate_key, validate_prefix
+from .prefix import PrefixDriver
+
+__all__ = [
+    "CheckResult",
+    "ConfigError",
+    "FSDriver",
+    "FSURLDriver",
+    "IntegrityError",
+    "InvalidKey",
+    "LocalDriver",
+    "ObjectExists",
+    "ObjectNotFound",
+    "ObjectStat",
+    "PrefixDriver",
+    "StorageDriver",
+    "StorageError",
+    "StorageUnavailable",
+    "Usage",
+    "join_key",
+    "validate_key",
+    "validate_prefix",
+]

@@ -1,0 +1,57 @@
+"""Small helpers to move bytes in bounded memory."""
+
+import io
+
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+
+
+def as_stream(data):
+    """A binary file object for ``data`` (bytes-like or a binary file object)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return io.BytesIO(data)
+    if hasattr(data, "read"):
+        return data
+    raise TypeError(f"data must be bytes or a binary file object, not {type(data).__name__}")
+
+
+def iter_chunks(stream, chunk_size=DEFAULT_CHUNK_SIZE):
+    """Yield non-empty chunks of at most ``chunk_size`` bytes from ``stream``."""
+    while True:
+        chunk = stream.read(chunk_size)
+        if not chunk:
+            return
+        if isinstance(chunk, str):
+            raise TypeError("the stream must be opened in binary mode")
+        yield chunk
+
+
+def copy_stream(source, target, chunk_size=DEFAULT_CHUNK_SIZE):
+    """Copy ``source`` to ``target`` chunk by chunk; return the byte count."""
+    total = 0
+    for chunk in iter_chunks(source, chunk_size):
+        target.write(chunk)
+        total += len(chunk)
+    return total
+
+
+class Rewindable:
+    """Remember where a stream started so a failed upload can be retried.
+
+    Bytes are always rewindable; a seekable stream is rewound to where it was
+    when handed over; any other stream can be sent only once.
+    """
+
+    def __init__(self, data):
+        self.stream = as_stream(data)
+        try:
+            self.start = self.stream.tell() if self.stream.seekable() else None
+        except (AttributeError, OSError):
+            self.start = None
+
+    @property
+    def can_retry(self):
+        return self.start is not None
+
+    def rewind(self):
+        self.stream.seek(self.start)
+        return self.stream
