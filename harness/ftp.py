@@ -16,7 +16,7 @@ class FTPServer:
         os.makedirs(self.root)
         self.port = port or free_port()
         self.user = "storage"
-        self.password = secrets.token_urlsafe(12)
+        self.password = secrets.token_hex(12)  # never starts with "-"
         self.process = None
 
     @property
@@ -26,8 +26,22 @@ class FTPServer:
     def start(self):
         self.process = Process(
             "ftp",
-            [sys.executable, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", self.port,
-             "-d", self.root, "-u", self.user, "-P", self.password, "-w"],
+            [
+                sys.executable,
+                "-m",
+                "pyftpdlib",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                self.port,
+                "-d",
+                self.root,
+                "-u",
+                self.user,
+                "-P",
+                self.password,
+                "-w",
+            ],
             os.path.join(self.directory, "ftp.log"),
         ).start()
         wait_for_port(self.port, process=self.process)

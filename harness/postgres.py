@@ -67,19 +67,43 @@ class Postgres:
         fresh = not os.path.exists(os.path.join(self.data, "PG_VERSION"))
         if fresh:
             self._run(
-                f"{PG_BIN}/initdb", "-D", self.data, "-U", "postgres", "-E", "UTF8",
-                "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
-                "--no-instructions", *(("--no-sync",) if self.throwaway else ()),
+                f"{PG_BIN}/initdb",
+                "-D",
+                self.data,
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-instructions",
+                *(("--no-sync",) if self.throwaway else ()),
             )
-        tuning = ["-c", "fsync=off", "-c", "full_page_writes=off",
-                  "-c", "synchronous_commit=off"] if self.throwaway else []
+        tuning = (
+            ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]
+            if self.throwaway
+            else []
+        )
         self.process = Process(
             "postgresql",
-            [f"{PG_BIN}/postgres", "-D", self.data, "-p", self.port,
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.socket_dir}",
-             "-c", "max_connections=200", *tuning],
+            [
+                f"{PG_BIN}/postgres",
+                "-D",
+                self.data,
+                "-p",
+                self.port,
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.socket_dir}",
+                "-c",
+                "max_connections=200",
+                *tuning,
+            ],
             os.path.join(self.directory, "postgres.log"),
-            user=self.user, stop_signal=signal.SIGINT,  # SIGINT: fast shutdown
+            user=self.user,
+            stop_signal=signal.SIGINT,  # SIGINT: fast shutdown
         ).start()
         self._wait_ready()
         if fresh:
@@ -102,14 +126,30 @@ class Postgres:
 
     def psql(self, sql, database="postgres"):
         return self._run(
-            f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir,
-            "-p", str(self.port), "-U", "postgres", "-d", database, "-tA", "-c", sql,
+            f"{PG_BIN}/psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            self.socket_dir,
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-tA",
+            "-c",
+            sql,
         ).stdout
 
     def _create_role(self):
         password = secrets.token_urlsafe(18)
         self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{password}'")
-        with open(os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        with open(
+            os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w"
+        ) as handle:
             handle.write(password)
 
     def stop(self):

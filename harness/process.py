@@ -24,7 +24,7 @@ def wait_for_port(port, timeout=30.0, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.name} exited with {process.returncode}")
+            raise RuntimeError(process.describe_failure())
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
             return
         time.sleep(0.1)
@@ -40,7 +40,9 @@ def tail(path, lines=40):
 class Process:
     """A background process in its own process group, logged to a file."""
 
-    def __init__(self, name, argv, log_path, *, env=None, cwd=None, user=None, stop_signal=signal.SIGTERM):
+    def __init__(
+        self, name, argv, log_path, *, env=None, cwd=None, user=None, stop_signal=signal.SIGTERM
+    ):
         self.name = name
         self.argv = [str(arg) for arg in argv]
         self.log_path = log_path
@@ -58,8 +60,14 @@ class Process:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         try:
             self.popen = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, cwd=self.cwd, start_new_session=True, **kwargs,
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+                **kwargs,
             )
         finally:
             log.close()

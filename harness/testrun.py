@@ -49,8 +49,15 @@ def banner(text):
 
 def run_pytest(workdir, env, extra_args):
     report = os.path.join(workdir, "pytest.xml")
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-               f"--junitxml={report}", *extra_args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        *extra_args,
+    ]
     print("==> driver tests:", " ".join(command), flush=True)
     returncode = subprocess.call(command, env=env, cwd=odoo_tools.ROOT)
     if not os.path.exists(report):
@@ -60,8 +67,9 @@ def run_pytest(workdir, env, extra_args):
     total, failures, errors, skipped = (
         int(suite.get(name, 0)) for name in ("tests", "failures", "errors", "skipped")
     )
-    counts = Counts(passed=total - failures - errors - skipped,
-                    failed=failures + errors, skipped=skipped)
+    counts = Counts(
+        passed=total - failures - errors - skipped, failed=failures + errors, skipped=skipped
+    )
     if returncode not in (0, 1, 5) and not counts.failed:
         counts.failed = 1  # pytest itself broke (usage or internal error)
     return counts
@@ -70,18 +78,37 @@ def run_pytest(workdir, env, extra_args):
 def run_odoo_tests(workdir, env, addons, odoo_src):
     postgres = Postgres(os.path.join(workdir, "postgres")).start()
     config_path = odoo_tools.write_config(
-        os.path.join(workdir, "odoo.conf"), odoo_src, postgres,
-        os.path.join(workdir, "odoo-data"), http_port=free_port(), gevent_port=free_port(),
+        os.path.join(workdir, "odoo.conf"),
+        odoo_src,
+        postgres,
+        os.path.join(workdir, "odoo-data"),
+        http_port=free_port(),
+        gevent_port=free_port(),
     )
     command = odoo_tools.odoo_command(
-        odoo_src, config_path, "-d", "storage_test", "-i", ",".join(addons),
-        "--test-tags", ",".join(f"/{addon}" for addon in addons),
-        "--test-enable", "--stop-after-init", "--log-level=info",
+        odoo_src,
+        config_path,
+        "-d",
+        "storage_test",
+        "-i",
+        ",".join(addons),
+        "--test-tags",
+        ",".join(f"/{addon}" for addon in addons),
+        "--test-enable",
+        "--stop-after-init",
+        "--log-level=info",
     )
     print("==> Odoo tests:", " ".join(command), flush=True)
     summary, skipped, errors = None, 0, []
-    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, errors="replace")
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
     for line in process.stdout:
         sys.stdout.write(line)
         summary = ODOO_SUMMARY.search(line) or summary
@@ -94,8 +121,11 @@ def run_odoo_tests(workdir, env, addons, odoo_src):
         banner(f"Odoo exited with {returncode} before reporting test results")
         return Counts(failed=1)
     failures, test_errors, total = (int(value) for value in summary.groups())
-    counts = Counts(passed=max(total - failures - test_errors - skipped, 0),
-                    failed=failures + test_errors, skipped=skipped)
+    counts = Counts(
+        passed=max(total - failures - test_errors - skipped, 0),
+        failed=failures + test_errors,
+        skipped=skipped,
+    )
     if total == 0:
         banner("Odoo ran no test")
         counts.failed += 1
@@ -126,8 +156,10 @@ def main(argv=None):
             addons = args.addons.split(",") if args.addons else odoo_tools.suite_addons()
             odoo_src, reason = odoo_tools.odoo_source()
             if odoo_src is None:
-                banner(f"ODOO TESTS SKIPPED: {reason}.\n"
-                       f"Only the driver tests ran; {len(addons)} addons were not tested.")
+                banner(
+                    f"ODOO TESTS SKIPPED: {reason}.\n"
+                    f"Only the driver tests ran; {len(addons)} addons were not tested."
+                )
                 totals.skipped += len(addons)
             else:
                 totals.add(run_odoo_tests(workdir, env, addons, odoo_src))

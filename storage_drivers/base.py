@@ -71,8 +71,12 @@ class StorageDriver(abc.ABC):
         validate_key(key)
         source = Rewindable(data)
         return self._retry(
-            lambda: self._put(key, source.rewind() if source.can_retry else source.stream,
-                              content_type=content_type, overwrite=overwrite),
+            lambda: self._put(
+                key,
+                source.rewind() if source.can_retry else source.stream,
+                content_type=content_type,
+                overwrite=overwrite,
+            ),
             retry=source.can_retry,
             what=f"upload {key!r}",
         )
@@ -213,7 +217,12 @@ class StorageDriver(abc.ABC):
                 delay = self.backoff * 2 ** (attempt - 1)
                 _logger.warning(
                     "%s: %s failed (%s), retry %d/%d in %.1fs",
-                    self.label, what, error, attempt, attempts - 1, delay,
+                    self.label,
+                    what,
+                    error,
+                    attempt,
+                    attempts - 1,
+                    delay,
                 )
                 self._on_unavailable()
                 time.sleep(delay)

@@ -39,7 +39,9 @@ class PrefixDriver(StorageDriver):
     def _scan(self, prefix):
         cut = len(self.prefix)
         for stat in self.inner.scan(self.prefix + prefix):
-            yield ObjectStat(key=stat.key[cut:], size=stat.size, modified=stat.modified, etag=stat.etag)
+            yield ObjectStat(
+                key=stat.key[cut:], size=stat.size, modified=stat.modified, etag=stat.etag
+            )
 
     def _copy(self, src_key, dst_key):
         self.inner.copy(self._key(src_key), self._key(dst_key))

@@ -7,7 +7,6 @@ import pytest
 from harness.ftp import FTPServer
 
 
-
 @pytest.fixture(scope="session")
 def ftp_server():
     server = FTPServer().start()

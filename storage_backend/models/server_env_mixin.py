@@ -86,7 +86,9 @@ class StorageServerEnvMixin(models.AbstractModel):
     def _server_env_convert(self, name, text):
         field = self._fields[name]
         text = text.strip() if field.type != "text" else text
-        where = _("server setting %(field)s of %(record)s", field=name, record=self._server_env_key())
+        where = _(
+            "server setting %(field)s of %(record)s", field=name, record=self._server_env_key()
+        )
         if field.type == "boolean":
             if text.lower() not in TRUE_WORDS | FALSE_WORDS:
                 raise UserError(_("%(where)s: %(value)r is not a boolean", where=where, value=text))
@@ -102,8 +104,12 @@ class StorageServerEnvMixin(models.AbstractModel):
             allowed = [key for key, __ in field._description_selection(self.env)]
             if text not in allowed:
                 raise UserError(
-                    _("%(where)s: %(value)r is not one of %(allowed)s",
-                      where=where, value=text, allowed=", ".join(allowed))
+                    _(
+                        "%(where)s: %(value)r is not one of %(allowed)s",
+                        where=where,
+                        value=text,
+                        allowed=", ".join(allowed),
+                    )
                 )
         return text or False
 
@@ -140,9 +146,12 @@ class StorageServerEnvMixin(models.AbstractModel):
             locked = {name for name in locked if vals[name] != record.read([name])[0][name]}
             if locked:
                 raise UserError(
-                    _("%(fields)s of %(record)s are set in the server configuration "
-                      "and cannot be changed here.",
-                      fields=", ".join(sorted(locked)), record=record.display_name)
+                    _(
+                        "%(fields)s of %(record)s are set in the server configuration "
+                        "and cannot be changed here.",
+                        fields=", ".join(sorted(locked)),
+                        record=record.display_name,
+                    )
                 )
         return super().write(vals)
 

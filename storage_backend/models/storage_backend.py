@@ -88,8 +88,11 @@ class StorageBackend(models.Model):
         for backend in self:
             if not CODE_PATTERN.match(backend.code or ""):
                 raise ValidationError(
-                    _("Invalid code %(code)r: use 1 to 32 lowercase letters, digits or "
-                      "underscores, starting with a letter.", code=backend.code)
+                    _(
+                        "Invalid code %(code)r: use 1 to 32 lowercase letters, digits or "
+                        "underscores, starting with a letter.",
+                        code=backend.code,
+                    )
                 )
 
     @api.model
@@ -118,9 +121,11 @@ class StorageBackend(models.Model):
             scheme = backend.fs_url.partition("://")[0].lower()
             if "://" not in backend.fs_url or scheme not in UI_FS_URL_SCHEMES:
                 raise ValidationError(
-                    _("Filesystem URLs must start with one of %(schemes)s; local paths "
-                      "can only be configured on the server.",
-                      schemes=", ".join(f"{s}://" for s in UI_FS_URL_SCHEMES))
+                    _(
+                        "Filesystem URLs must start with one of %(schemes)s; local paths "
+                        "can only be configured on the server.",
+                        schemes=", ".join(f"{s}://" for s in UI_FS_URL_SCHEMES),
+                    )
                 )
 
     # -- computes ---------------------------------------------------------------
@@ -145,12 +150,18 @@ class StorageBackend(models.Model):
             if not backend.usage_date:
                 backend.usage_display = _("Not computed yet")
                 continue
-            text = _("%(size)s in %(count)s objects",
-                     size=human_size(backend.usage_bytes), count=f"{backend.usage_objects:,}")
+            text = _(
+                "%(size)s in %(count)s objects",
+                size=human_size(backend.usage_bytes),
+                count=f"{backend.usage_objects:,}",
+            )
             if backend.usage_free_bytes:
                 text += _(", %s free", human_size(backend.usage_free_bytes))
-            backend.usage_display = _("%(usage)s (on %(date)s)", usage=text,
-                                      date=format_datetime(self.env, backend.usage_date))
+            backend.usage_display = _(
+                "%(usage)s (on %(date)s)",
+                usage=text,
+                date=format_datetime(self.env, backend.usage_date),
+            )
 
     # -- drivers ----------------------------------------------------------------
 
@@ -213,8 +224,9 @@ class StorageBackend(models.Model):
         except (ObjectNotFound, ObjectExists):
             raise
         except StorageError as error:
-            raise UserError(_("Storage backend %(name)s: %(error)s",
-                              name=self.display_name, error=error)) from error
+            raise UserError(
+                _("Storage backend %(name)s: %(error)s", name=self.display_name, error=error)
+            ) from error
 
     def write(self, vals):
         if "directory_path" in vals:
@@ -229,7 +241,9 @@ class StorageBackend(models.Model):
 
     def _drop_drivers(self):
         with _drivers_lock:
-            dropped = [_drivers.pop((self.env.cr.dbname, backend_id), None) for backend_id in self.ids]
+            dropped = [
+                _drivers.pop((self.env.cr.dbname, backend_id), None) for backend_id in self.ids
+            ]
         for entry in filter(None, dropped):
             entry[1].close()
 
@@ -274,9 +288,9 @@ class StorageBackend(models.Model):
         folder = self._folder(relative_path)
         with self._storage_errors():
             names = sorted(
-                key[len(folder):]
+                key[len(folder) :]
                 for key in self._get_driver().list(folder)
-                if "/" not in key[len(folder):]
+                if "/" not in key[len(folder) :]
             )
         return fnmatch.filter(names, pattern) if pattern else names
 
@@ -321,8 +335,12 @@ class StorageBackend(models.Model):
             ok, message = result.ok, result.message
         except UserError as error:
             ok, message = False, str(error)
-        _logger.info("Storage backend %s: connection test %s: %s",
-                     self.code, "passed" if ok else "failed", message)
+        _logger.info(
+            "Storage backend %s: connection test %s: %s",
+            self.code,
+            "passed" if ok else "failed",
+            message,
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -338,10 +356,12 @@ class StorageBackend(models.Model):
         for backend in self:
             with backend._storage_errors():
                 usage = backend._get_driver().usage()
-            backend.write({
-                "usage_bytes": usage.bytes_used,
-                "usage_objects": usage.object_count,
-                "usage_free_bytes": usage.bytes_free or 0.0,
-                "usage_date": fields.Datetime.now(),
-            })
+            backend.write(
+                {
+                    "usage_bytes": usage.bytes_used,
+                    "usage_objects": usage.object_count,
+                    "usage_free_bytes": usage.bytes_free or 0.0,
+                    "usage_date": fields.Datetime.now(),
+                }
+            )
         return True

@@ -47,8 +47,9 @@ class TestStorageBackendConfig(StorageBackendCase):
         self.addCleanup(os.remove, os.path.join(env_root, "from-env"))
         backend.invalidate_recordset()
         self.assertFalse(backend.server_env_fields)
-        self.assertEqual(backend.read(["directory_path"])[0]["directory_path"],
-                         backend.directory_path)
+        self.assertEqual(
+            backend.read(["directory_path"])[0]["directory_path"], backend.directory_path
+        )
 
     def test_config_file_section_and_secret_masking(self):
         backend = self.new_backend(backend_type="fs_url", fs_url="mem://")
@@ -66,9 +67,11 @@ class TestStorageBackendConfig(StorageBackendCase):
         section = {f"storage_backend.{backend.code}": {"backend_type": "fs_url"}}
         with patch.dict(config.misc, section), patch.dict(os.environ, {variable: "filesystem"}):
             self.assertEqual(backend._effective_values()["backend_type"], "filesystem")
-        with patch.dict(os.environ, {variable: "nonsense"}):
-            with self.assertRaisesRegex(UserError, "nonsense"):
-                backend._effective_values()
+        with (
+            patch.dict(os.environ, {variable: "nonsense"}),
+            self.assertRaisesRegex(UserError, "nonsense"),
+        ):
+            backend._effective_values()
 
     def test_form_marks_server_fields_read_only(self):
         arch = self.env["storage.backend"].get_view(view_type="form")["arch"]

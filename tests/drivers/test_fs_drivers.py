@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from harness.ftp import FTPServer
 from storage_drivers import (
     ConfigError,
     FSURLDriver,
@@ -11,7 +12,6 @@ from storage_drivers import (
     StorageError,
     StorageUnavailable,
 )
-from harness.ftp import FTPServer
 from storage_drivers.fs_driver import TEMP_PREFIX
 
 from .contract import MIB, CountingReader, DriverContract
