@@ -150,6 +150,10 @@ def main(argv=None):
     totals = Counts()
     try:
         env = dict(os.environ, **start_shared_services(workdir))
+        # Odoo tests may import harness (e.g. to stop a server mid-operation)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(odoo_tools.ROOT), env.get("PYTHONPATH")])
+        )
         if not args.odoo_only:
             totals.add(run_pytest(workdir, env, ["-k", args.keyword] if args.keyword else []))
         if not args.drivers_only:
