@@ -375,7 +375,9 @@ class SwiftDriver(StorageDriver):
 
     def _put_object(self, container, name, contents, headers, **kwargs):
         try:
-            return self._call(swift.put_object, container, name, contents, headers=headers, **kwargs)
+            return self._call(
+                swift.put_object, container, name, contents, headers=headers, **kwargs
+            )
         except ClientException as error:
             if error.http_status == 404:
                 raise self._container_missing(container) from error
@@ -400,9 +402,7 @@ class SwiftDriver(StorageDriver):
                 etag = hashlib.md5(rest).hexdigest()
             headers = {**headers, "ETag": etag}
         contents = LengthWrapper(stream, size, md5=True)
-        returned = self._put_object(
-            self.container, key, contents, headers, content_length=size
-        )
+        returned = self._put_object(self.container, key, contents, headers, content_length=size)
         if returned != contents.get_md5sum():
             self._call(swift.delete_object, self.container, key)
             raise IntegrityError(f"{key!r} was corrupted on its way to {self.label}")

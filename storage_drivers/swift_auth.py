@@ -130,7 +130,9 @@ class SwiftAuth:
                     f"{self.where} answered {error.http_status} {error.http_reason}: "
                     "is it a Swift v1 authentication URL (…/auth/v1.0)?"
                 ) from error
-            raise StorageUnavailable(f"Swift authentication at {self.where} failed: {error}") from error
+            raise StorageUnavailable(
+                f"Swift authentication at {self.where} failed: {error}"
+            ) from error
         except requests.RequestException as error:
             raise StorageUnavailable(
                 f"the Swift authentication service at {self.where} is unreachable: "

@@ -66,9 +66,7 @@ class StorageBackend(models.Model):
         help="Template of the container, lowercased: {prefix} is the container prefix "
         "and {db} the database name, so that each database has its own container.",
     )
-    swift_container_name = fields.Char(
-        string="Container", compute="_compute_swift_container_name"
-    )
+    swift_container_name = fields.Char(string="Container", compute="_compute_swift_container_name")
     swift_auto_create = fields.Boolean(
         string="Create the container", default=True, help="Create missing containers."
     )
@@ -128,9 +126,7 @@ class StorageBackend(models.Model):
                 except (ValidationError, UserError) as error:
                     backend.swift_container_name = str(error)
 
-    @api.depends(
-        "swift_auth_url", "swift_storage_url", "swift_container", "swift_container_prefix"
-    )
+    @api.depends("swift_auth_url", "swift_storage_url", "swift_container", "swift_container_prefix")
     def _compute_location(self):
         return super()._compute_location()
 
@@ -157,8 +153,7 @@ class StorageBackend(models.Model):
         if not (has_credentials or has_token):
             raise UserError(
                 _(
-                    "Set the auth URL and credentials (or a token and storage URL) of "
-                    "backend %s.",
+                    "Set the auth URL and credentials (or a token and storage URL) of backend %s.",
                     self.display_name,
                 )
             )

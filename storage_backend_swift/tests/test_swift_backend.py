@@ -17,9 +17,13 @@ class TestSwiftBackend(SwiftBackendCase):
         self.assertEqual(backend.swift_container_name, container)
         backend.add("2024/orders.csv", b"id,amount\n1,10\n", mimetype="text/csv")
         backend.add("2024/lines.csv", b"id\n")
-        self.assertEqual(self.raw_objects(container)[-2:], [
-            "exports/2024/lines.csv", "exports/2024/orders.csv",
-        ])
+        self.assertEqual(
+            self.raw_objects(container)[-2:],
+            [
+                "exports/2024/lines.csv",
+                "exports/2024/orders.csv",
+            ],
+        )
         self.assertEqual(backend.get("2024/orders.csv"), b"id,amount\n1,10\n")
         self.assertEqual(backend.list_files("2024"), ["lines.csv", "orders.csv"])
         self.assertEqual(backend.find_files(r"orders", "2024"), ["2024/orders.csv"])
@@ -34,20 +38,29 @@ class TestSwiftBackend(SwiftBackendCase):
             backend.swift_container_name, f"{self.prefix}_{self.env.cr.dbname}_files".lower()
         )
         backend.add("x", b"1")
-        self.assertEqual(self.raw_objects(backend.swift_container_name), [f"{backend.directory_path}/x"])
+        self.assertEqual(
+            self.raw_objects(backend.swift_container_name), [f"{backend.directory_path}/x"]
+        )
         for template in ("{nope}", "{db}/{prefix}", "{", "x" * 300):
             with self.subTest(template=template), self.assertRaises(ValidationError):
                 backend.swift_container = template
 
     def test_driver_follows_the_fields(self):
         backend = self.new_swift_backend(
-            swift_temp_url_key="k3y", swift_large_object_mb=8, swift_segment_mb=4,
+            swift_temp_url_key="k3y",
+            swift_large_object_mb=8,
+            swift_segment_mb=4,
             swift_auto_create=False,
         )
         driver = backend._get_driver().inner
         self.assertIsInstance(driver, SwiftDriver)
         self.assertEqual(
-            (driver.large_object_size, driver.segment_size, driver.temp_url_key, driver.auto_create),
+            (
+                driver.large_object_size,
+                driver.segment_size,
+                driver.temp_url_key,
+                driver.auto_create,
+            ),
             (8 << 20, 4 << 20, "k3y", False),
         )
         self.assertEqual(driver.auth.auth_version, "1")

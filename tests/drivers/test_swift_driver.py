@@ -38,9 +38,12 @@ def segments(driver):
     """Names in the driver's segments container (which it never lists itself)."""
     url, token = driver.auth.credentials()
     try:
-        return [item["name"] for item in swiftclient.get_container(
-            url, token, driver.segment_container, full_listing=True
-        )[1]]
+        return [
+            item["name"]
+            for item in swiftclient.get_container(
+                url, token, driver.segment_container, full_listing=True
+            )[1]
+        ]
     except swiftclient.ClientException as error:
         assert error.http_status == 404
         return []
@@ -222,7 +225,11 @@ def test_pre_issued_token(swift_service):
     assert driver.get("k") == b"with a token"
     assert driver.auth.authentications == 0
     revoked = make_driver(
-        swift_service, auth_url=None, user=None, key=None, token="AUTH_tkbogus",
+        swift_service,
+        auth_url=None,
+        user=None,
+        key=None,
+        token="AUTH_tkbogus",
         storage_url=storage_url,
     )
     with pytest.raises(ConfigError, match="pre-issued token"):
