@@ -29,67 +29,8 @@ PROXY_PIPELINE = (
     "tempurl tempauth copy container-quotas account-quotas slo dlo versioned_writes "
     "symlink proxy-logging proxy-server"
 )
-
-PROXY_FILTERS = """
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:{memcached_port}
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-
-[filter:bulk]
-use = egg:swift#bulk
-
-[filter:tempurl]
-use = egg:swift#tempurl
-
-[filter:tempauth]
-use = egg:swift#tempauth
-token_life = {token_life}
-user_{account}_{user} = {key} .admin
-user_admin_admin = {admin_key} .admin .reseller_admin
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:container-quotas]
-use = egg:swift#container_quotas
-
-[filter:account-quotas]
-use = egg:swift#account_quotas
-
-[filter:slo]
-use = egg:swift#slo
-# tests use small segments: never slow them down
-rate_limit_segments_per_sec = 0
-
-[filter:dlo]
-use = egg:swift#dlo
-rate_limit_segments_per_sec = 0
-
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-
-[filter:symlink]
-use = egg:swift#symlink
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-"""
+# egg:swift#<entry point> of each filter, where it differs from its name
+ENTRY_POINTS = {"cache": "memcache"}
 
 
 def services_bin(name):
@@ -121,7 +62,7 @@ class SwiftServer:
     account = "test"
     username = "tester"
 
-    def __init__(self, directory=None, *, token_life=86400):
+    def __init__(self, directory=None):
         self.directory = directory or tempfile.mkdtemp(prefix="storage-swift-")
         os.makedirs(self.directory, exist_ok=True)
         self.swift_dir = os.path.join(self.directory, "etc")
@@ -129,7 +70,6 @@ class SwiftServer:
         self.ports = {name: free_port() for name in ("proxy", "memcached", "syslog", *SERVERS)}
         self.key = secrets.token_hex(12)
         self.admin_key = secrets.token_hex(12)
-        self.token_life = token_life
         self.processes = {}
         self._configured = False
 
@@ -274,17 +214,31 @@ class SwiftServer:
         self._write(
             "proxy-server.conf",
             f"{common}bind_port = {self.ports['proxy']}\n\n"
-            f"[pipeline:main]\npipeline = {PROXY_PIPELINE}\n"
-            + PROXY_FILTERS.format(
-                memcached_port=self.ports["memcached"],
-                token_life=self.token_life,
-                account=self.account,
-                user=self.username,
-                key=self.key,
-                admin_key=self.admin_key,
-            ),
+            f"[pipeline:main]\npipeline = {PROXY_PIPELINE}\n\n"
+            + self._proxy_filters()
+            + "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n",
         )
         self._configured = True
+
+    def _proxy_filters(self):
+        options = {
+            "cache": {"memcache_servers": f"127.0.0.1:{self.ports['memcached']}"},
+            "tempurl": {"allowed_digests": "sha256 sha512"},
+            "tempauth": {
+                f"user_{self.account}_{self.username}": f"{self.key} .admin",
+                "user_admin_admin": f"{self.admin_key} .admin .reseller_admin",
+            },
+            # tests use small segments: never slow them down
+            "slo": {"rate_limit_segments_per_sec": 0},
+            "dlo": {"rate_limit_segments_per_sec": 0},
+        }
+        sections = []
+        for name in dict.fromkeys(PROXY_PIPELINE.split()[:-1]):
+            entry_point = ENTRY_POINTS.get(name, name.replace("-", "_"))
+            lines = [f"[filter:{name}]", f"use = egg:swift#{entry_point}"]
+            lines += [f"{key} = {value}" for key, value in options.get(name, {}).items()]
+            sections.append("\n".join(lines) + "\n\n")
+        return "".join(sections)
 
     def _write(self, name, text):
         path = os.path.join(self.swift_dir, name)

@@ -321,16 +321,15 @@ class SwiftDriver(StorageDriver):
                 lambda marker=marker: self._list_page(prefix, marker), what="list objects"
             )
             for item in page:
-                if "name" in item:
-                    yield ObjectStat(
-                        key=item["name"],
-                        size=int(item.get("bytes", 0)),
-                        modified=_listing_time(item.get("last_modified")),
-                        etag=item.get("hash"),
-                    )
+                yield ObjectStat(
+                    key=item["name"],
+                    size=int(item["bytes"]),  # a large object's total size
+                    modified=_listing_time(item.get("last_modified")),
+                    etag=item.get("hash"),
+                )
             if len(page) < self.page_size:
                 return
-            marker = page[-1].get("name") or page[-1].get("subdir")
+            marker = page[-1]["name"]
 
     def _list_page(self, prefix, marker):
         with self._errors(f"list {prefix!r}"):

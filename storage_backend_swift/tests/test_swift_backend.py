@@ -3,6 +3,7 @@ import os
 from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
 
 from storage_drivers import ObjectNotFound
 from storage_drivers.swift import SwiftDriver
@@ -90,6 +91,18 @@ class TestSwiftBackend(SwiftBackendCase):
             with self.assertRaisesRegex(UserError, "server configuration"):
                 backend.write({"swift_key": "other"})
         self.assertEqual(backend.read(["swift_key"])[0]["swift_key"], "wrong")
+
+    def test_container_prefix_from_the_configuration_file(self):
+        backend = self.new_swift_backend()
+        section = {f"storage_backend.{backend.code}": {"swift_container_prefix": "FromConf"}}
+        with patch.dict(config.misc, section):
+            self.assertEqual(backend.swift_container_name, f"fromconf-{self.env.cr.dbname}")
+            backend.add("conf", b"1")
+            self.assertIn(
+                f"{backend.directory_path}/conf", self.raw_objects(f"fromconf-{self.env.cr.dbname}")
+            )
+            with self.assertRaisesRegex(UserError, "server configuration"):
+                backend.swift_container_prefix = "other"
 
     def test_secret_fields_are_for_administrators_only(self):
         fields = self.env["storage.backend"]._fields

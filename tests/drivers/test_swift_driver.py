@@ -168,7 +168,7 @@ def test_no_temp_url_without_a_key(driver):
     assert driver.url("k") is None
 
 
-def test_usage_counts_segments_and_reports_quota(swift_service, driver):
+def test_usage_counts_segments_and_reports_quotas(swift_service, driver):
     driver.put("small", b"12345")
     driver.put("large", os.urandom(4 * MIB))
     usage = driver.usage()
@@ -176,14 +176,27 @@ def test_usage_counts_segments_and_reports_quota(swift_service, driver):
     assert usage.bytes_used >= 4 * MIB + 5  # segments and manifests
     assert usage.quota_bytes is None and usage.bytes_free is None
     url, token = driver.auth.credentials()
-    swiftclient.post_container(
-        url, token, driver.container, {"X-Container-Meta-Quota-Bytes": str(MIB)}
+    # an account quota: only a reseller admin may set it
+    __, admin_token = swiftclient.get_auth_1_0(
+        swift_service["auth_url"], swift_service["admin_user"], swift_service["admin_key"]
     )
-    usage = driver.usage()
-    assert usage.quota_bytes == MIB
-    assert 0 < usage.bytes_free < MIB
-    with pytest.raises(StorageError, match="quota"):
-        driver.put("too-big", os.urandom(MIB))
+
+    def set_account_quota(value):
+        swiftclient.post_account(url, admin_token, {"X-Account-Meta-Quota-Bytes": value})
+
+    set_account_quota(str(1 << 40))
+    try:
+        assert driver.usage().quota_bytes == 1 << 40
+        swiftclient.post_container(
+            url, token, driver.container, {"X-Container-Meta-Quota-Bytes": str(MIB)}
+        )
+        usage = driver.usage()
+        assert usage.quota_bytes == MIB  # the tighter of the two
+        assert 0 < usage.bytes_free < MIB
+        with pytest.raises(StorageError, match="quota"):
+            driver.put("too-big", os.urandom(MIB))
+    finally:
+        set_account_quota("")
 
 
 def test_thousand_operations_across_threads_authenticate_once(swift_service):
