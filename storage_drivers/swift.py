@@ -733,10 +733,10 @@ class _SwiftReader(io.RawIOBase):
     def close(self):
         if not self.closed and self._http_conn is not None:
             http_conn, self._http_conn = self._http_conn, None
+            with contextlib.suppress(Exception):
+                self._body.close()
             if self._received == self._expected:
                 self._driver._checkin(http_conn)
             else:  # unread data on the wire: the connection cannot be reused
-                with contextlib.suppress(Exception):
-                    self._body.close()
                 http_conn[1].close()
         super().close()
