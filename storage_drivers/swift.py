@@ -32,7 +32,7 @@ from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 from swiftclient.utils import LengthWrapper, generate_temp_url
 
-from .base import ObjectStat, StorageDriver, Usage
+from .base import CHECK_PREFIX, CheckResult, ObjectStat, StorageDriver, Usage
 from .errors import (
     ConfigError,
     IntegrityError,
@@ -545,6 +545,26 @@ class SwiftDriver(StorageDriver):
         )
         path, __, query = signed.partition("?")
         return f"{parts.scheme}://{parts.netloc}{quote(path)}?{query}"
+
+    def check(self):
+        """The base probe, then a temporary URL fetched like a browser would."""
+        result = super().check()
+        if not (result.ok and self.temp_url_key):
+            return result
+        key = f"{CHECK_PREFIX}{uuid.uuid4().hex}"
+        try:
+            self.put(key, b"temp URL probe")
+            response = requests.get(self.url(key, 60), timeout=self.timeout)
+            self.delete(key)
+        except (StorageError, requests.RequestException) as error:
+            return CheckResult(False, f"{self.label}: temporary URL check failed: {error}")
+        if response.status_code != 200 or response.content != b"temp URL probe":
+            return CheckResult(
+                False,
+                f"{self.label}: Swift refused a temporary URL ({response.status_code} "
+                f"{response.reason}): is the temp URL key the container's or the account's?",
+            )
+        return CheckResult(True, f"{result.message}; temporary URLs work", result.seconds)
 
     def _apply_temp_url_key(self):
         """Set the configured key on the container, once per driver."""

@@ -161,6 +161,21 @@ def test_temp_url_serves_the_object_then_expires(swift_service):
     with pytest.raises(urllib.error.HTTPError) as expired:
         urllib.request.urlopen(url, timeout=10)
     assert expired.value.code == 401
+    assert driver.check().message.endswith("; temporary URLs work")
+
+
+def test_check_reports_a_temp_url_key_swift_does_not_know(swift_service):
+    secret = uuid.uuid4().hex
+    driver = make_driver(swift_service, temp_url_key=secret)
+    assert driver.check().ok
+    url, token = driver.auth.credentials()  # someone rotates the key behind our back
+    swiftclient.post_container(
+        url, token, driver.container, {"X-Container-Meta-Temp-URL-Key": "theirs"}
+    )
+    result = driver.check()
+    assert not result.ok
+    assert "refused a temporary URL (401 Unauthorized)" in result.message
+    assert secret not in result.message
 
 
 def test_no_temp_url_without_a_key(driver):
