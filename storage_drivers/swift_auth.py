@@ -25,6 +25,8 @@ INTERFACES = ("public", "internal", "admin")
 
 
 class SwiftAuth:
+    """Obtains a token when none is known, and shares it between threads."""
+
     def __init__(
         self,
         *,
