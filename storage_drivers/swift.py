@@ -351,9 +351,10 @@ class SwiftDriver(StorageDriver):
     def _put(self, key, stream, *, content_type, overwrite):
         with self._errors(f"upload {key!r}"):
             self._ensure_container(self.container)
-            previous = self._head(key)
-            if previous is not None and not overwrite:
-                raise ObjectExists(f"{key!r} already exists on {self.label}")
+            # Only a replacement needs to know the old object (its segments);
+            # a write-once PUT is refused by Swift itself (If-None-Match), so
+            # it costs one request.
+            previous = self._head(key) if overwrite else None
             old_segments = self._segments_of(key, previous)
             headers = {} if overwrite else {"If-None-Match": "*"}
             if content_type:
