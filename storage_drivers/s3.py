@@ -11,6 +11,7 @@ person can read.
 """
 
 import contextlib
+import itertools
 import logging
 import math
 import mimetypes
@@ -249,7 +250,8 @@ class S3Driver(StorageDriver):
             # refuse before sending gigabytes; the final write is conditional too
             self._check_overwrite(key, overwrite)
         part_size = self._part_size_for(stream, len(first))
-        parts = ({"Body": block} for block in _blocks(first, stream, part_size))
+        parts = _parts(first, stream, part_size)
+        del first  # held by the parts generator only, until it is sent
         self._multipart(key, params, "upload_part", parts, conditional=conditional)
 
     def _multipart(self, key, params, operation, parts, *, conditional=False):
@@ -284,19 +286,28 @@ class S3Driver(StorageDriver):
             raise
 
     def _in_parallel(self, send, parts, key):
-        """``send(number, part)`` for each part, ``max_concurrency`` at a time."""
+        """``send(number, part)`` for each part, ``max_concurrency`` at a time.
+
+        The next part is taken from ``parts`` (read from the source) only
+        once a slot is free, so at most ``max_concurrency`` parts, plus the
+        one being read, are in memory.
+        """
         results, pending = [], set()
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="s3-part") as pool:
             try:
-                for number, part in enumerate(parts, 1):
+                for number in itertools.count(1):
+                    while len(pending) >= self.max_concurrency:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        results.extend(future.result() for future in done)
+                    part = next(parts, None)
+                    if part is None:
+                        break
                     if number > MAX_PARTS:
                         raise StorageError(
                             f"{key!r} needs more than {MAX_PARTS} parts; raise the part size"
                         )
-                    if len(pending) >= self.max_concurrency:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        results.extend(future.result() for future in done)
                     pending.add(pool.submit(send, number, part))
+                    del part
                 results.extend(future.result() for future in pending)
             except BaseException:
                 for future in pending:
@@ -518,24 +529,52 @@ def _guess_type(key):
 
 
 def _read_block(stream, size):
-    """Up to ``size`` bytes from ``stream`` (less only at its end)."""
-    chunks, total = [], 0
-    while total < size:
-        chunk = stream.read(size - total)
-        if not chunk:
-            break
-        if isinstance(chunk, str):
-            raise TypeError("the stream must be opened in binary mode")
-        chunks.append(chunk)
-        total += len(chunk)
-    if len(chunks) == 1 and isinstance(chunks[0], bytes):
-        return chunks[0]
-    return b"".join(chunks)
+    """Up to ``size`` bytes of ``stream``, fewer only at its end.
+
+    A short object costs its own size; a large one is read straight into one
+    buffer, without the copy that joining chunks would make.
+    """
+    head = stream.read(size)
+    if isinstance(head, str):
+        raise TypeError("the stream must be opened in binary mode")
+    if not head or len(head) >= size:
+        return head or b""
+    more = stream.read(size - len(head))
+    if not more:
+        return head
+    block = bytearray(size)
+    filled = len(head) + len(more)
+    block[: len(head)] = head
+    block[len(head) : filled] = more
+    del head, more
+    with memoryview(block) as view:
+        while filled < size:
+            count = _read_into(stream, view[filled:])
+            if not count:
+                break
+            filled += count
+    del block[filled:]
+    return block
 
 
-def _blocks(first, stream, part_size):
-    """``first``, then the rest of ``stream`` in blocks of ``part_size``."""
-    block = first
+def _read_into(stream, view):
+    if hasattr(stream, "readinto"):
+        return stream.readinto(view) or 0
+    data = stream.read(len(view))
+    view[: len(data)] = data
+    return len(data)
+
+
+def _parts(first, stream, part_size):
+    """``upload_part`` arguments: ``first``, then ``stream`` in blocks of ``part_size``.
+
+    No reference to a block is kept once it is handed over, so a part sent
+    is a part freed.
+    """
+    block, first = first, None
     while block:
-        yield block
+        part = {"Body": block}
+        block = None
+        yield part
+        part = None
         block = _read_block(stream, part_size)
