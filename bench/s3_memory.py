@@ -145,7 +145,9 @@ def main():
         settings["bucket"] = "bench"
         settings["driver"] = {}
         if args.part_mb:
-            settings["driver"].update(part_size=args.part_mb * MIB, multipart_threshold=args.part_mb * MIB)
+            settings["driver"].update(
+                part_size=args.part_mb * MIB, multipart_threshold=args.part_mb * MIB
+            )
         if args.concurrency:
             settings["driver"]["max_concurrency"] = args.concurrency
         S3Driver("bench", create_bucket=True, **_driver_options(settings)).client  # noqa: B018
@@ -196,7 +198,9 @@ def report(results, size_mb):
             f"| {result['peak_growth_mb']:.1f} |"
         )
     for direction in ("upload", "download"):
-        ratio = by_case[f"driver-{direction}"]["mb_per_s"] / by_case[f"boto3-{direction}"]["mb_per_s"]
+        ratio = (
+            by_case[f"driver-{direction}"]["mb_per_s"] / by_case[f"boto3-{direction}"]["mb_per_s"]
+        )
         print(f"\n{direction}: driver throughput = {ratio:.2f} x raw boto3", end="")
     print(f"\n\nlimit: driver peak RSS growth < {LIMIT_MB} MB")
 

@@ -50,7 +50,9 @@ def weed_binary():
     )
     path = os.path.join(venv, "bin", "weed")
     if not os.path.exists(path):
-        raise RuntimeError(f"SeaweedFS is not installed: {path} is missing (run scripts/bootstrap.sh)")
+        raise RuntimeError(
+            f"SeaweedFS is not installed: {path} is missing (run scripts/bootstrap.sh)"
+        )
     return path
 
 
@@ -159,7 +161,9 @@ class SeaweedFS:
                     break
                 except (OSError, urllib.error.HTTPError) as error:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"SeaweedFS not ready: {method} {url}: {error}") from None
+                        raise TimeoutError(
+                            f"SeaweedFS not ready: {method} {url}: {error}"
+                        ) from None
                     time.sleep(0.2)
 
     def kill(self):

@@ -39,7 +39,13 @@ MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB  # S3's minimum for every part but the last
 MAX_PARTS = 10000
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4's limit
-ACLS = ("private", "public-read", "authenticated-read", "bucket-owner-read", "bucket-owner-full-control")
+ACLS = (
+    "private",
+    "public-read",
+    "authenticated-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+)
 ENCRYPTIONS = ("AES256", "aws:kms")
 ADDRESSING_STYLES = ("auto", "path", "virtual")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -282,7 +288,9 @@ class S3Driver(StorageDriver):
             )
         except BaseException:
             with contextlib.suppress(Exception):
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=full_key, UploadId=upload)
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=full_key, UploadId=upload
+                )
             raise
 
     def _in_parallel(self, send, parts, key):
