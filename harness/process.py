@@ -4,6 +4,7 @@ import atexit
 import contextlib
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -115,6 +116,27 @@ class Process:
 
     def describe_failure(self):
         return f"{self.name} failed; last lines of {self.log_path}:\n{tail(self.log_path)}"
+
+
+class ServerBase:
+    """A test server: one process and a private directory holding its data."""
+
+    directory = None
+    process = None
+
+    def kill(self):
+        """Crash the server; its files stay and ``start()`` serves them again."""
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    def stop(self):
+        """Stop the server and delete its files."""
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def stop_all():

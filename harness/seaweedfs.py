@@ -6,18 +6,15 @@ key pair: a wrong secret is refused as it would be by AWS.
 """
 
 import atexit
-import contextlib
 import json
 import os
 import secrets
-import shutil
 import socket
 import tempfile
 import time
-import urllib.error
 import urllib.request
 
-from .process import Process, free_port, wait_for_port
+from .process import Process, ServerBase, free_port, wait_for_port
 
 # weed derives a gRPC port as HTTP port + 10000; some of its clients dial that
 # derived port even when told another one, so each pair is chosen that way.
@@ -56,7 +53,7 @@ def weed_binary():
     return path
 
 
-class SeaweedFS:
+class SeaweedFS(ServerBase):
     region = "us-east-1"
 
     def __init__(self, parent=None):
@@ -123,6 +120,7 @@ class SeaweedFS:
             "-s3.port.lance=0",
             "-admin.ui=false",
             "-webdav=false",
+            "-volume.preStopSeconds=0",  # stop at once
             f"-filer.localSocket={os.path.join(self.directory, 'filer.sock')}",
             f"-s3.localSocket={os.path.join(self.directory, 's3.sock')}",
             *(f"-{name}={port}" for name, port in sorted(self.ports.items())),
@@ -159,25 +157,12 @@ class SeaweedFS:
                     with urllib.request.urlopen(request, timeout=5) as response:
                         response.read()
                     break
-                except (OSError, urllib.error.HTTPError) as error:
+                except OSError as error:  # refused, reset, or an HTTP error status
                     if time.monotonic() > deadline:
                         raise TimeoutError(
                             f"SeaweedFS not ready: {method} {url}: {error}"
                         ) from None
                     time.sleep(0.2)
-
-    def kill(self):
-        """Crash the server; its data stays and ``start()`` serves it again."""
-        if self.process is not None:
-            self.process.kill()
-            self.process = None
-
-    def stop(self):
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self.directory)
 
 
 def shared_settings():

@@ -85,6 +85,8 @@ class S3Driver(StorageDriver):
     ``bucket`` and ``prefix`` may contain ``{db}``, replaced by ``db`` (one
     bucket or prefix per database or tenant). ``conditional_writes`` says
     whether the server honours ``If-None-Match: *``; ``None`` asks it once.
+    ``retries`` is per request, with botocore's jittered exponential backoff
+    (the base class's ``backoff`` is not used).
     """
 
     def __init__(
@@ -163,7 +165,8 @@ class S3Driver(StorageDriver):
         self.label += f" at {self.where}"
         self._client = None
         self._bucket_ready = not create_bucket
-        self._lock = threading.RLock()  # the write probe runs under it
+        # re-entrant: the conditional-write probe creates the client under it
+        self._lock = threading.RLock()
 
     # -- client --------------------------------------------------------------------
 
@@ -223,7 +226,7 @@ class S3Driver(StorageDriver):
             client.create_bucket(Bucket=self.bucket, **options)
             _logger.info("%s: created the bucket", self.label)
         except Exception as error:
-            if _error_code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            if _error_code(error) != "BucketAlreadyOwnedByYou":  # created meanwhile
                 raise
 
     def close(self):

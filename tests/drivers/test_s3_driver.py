@@ -308,17 +308,28 @@ def test_addressing_styles(style, expected):
     assert driver.url("a b.txt", expires=60).startswith(expected)
 
 
-@pytest.fixture
-def private_s3():
-    """A SeaweedFS of this test's own, to kill and restart."""
+@pytest.fixture(scope="module")
+def fault_server():
     server = SeaweedFS().start()
     yield server
     server.stop()
 
 
-def test_server_killed_mid_upload_leaves_no_object(private_s3):
-    settings = private_s3.settings()
-    driver = s3_driver(settings, "faults", create_bucket=True, **SMALL, **FAST_FAILURE)
+@pytest.fixture
+def private_s3(fault_server):
+    """A SeaweedFS of this module's own, to kill and restart, up for each test."""
+    if fault_server.process is None:
+        fault_server.start()
+    return fault_server
+
+
+def fault_driver(server, prefix, **options):
+    options = {**FAST_FAILURE, **options}
+    return s3_driver(server.settings(), "faults", prefix=prefix, create_bucket=True, **options)
+
+
+def test_server_killed_mid_upload_leaves_no_object(private_s3, prefix):
+    driver = fault_driver(private_s3, prefix, **SMALL)
     driver.put("keep", b"old")
 
     class KillingSource(CountingReader):
@@ -338,8 +349,8 @@ def test_server_killed_mid_upload_leaves_no_object(private_s3):
     assert sorted(driver.list("")) == ["keep"]
 
 
-def test_server_killed_mid_download(private_s3):
-    driver = s3_driver(private_s3.settings(), "faults", create_bucket=True, **FAST_FAILURE)
+def test_server_killed_mid_download(private_s3, prefix):
+    driver = fault_driver(private_s3, prefix)
     driver.put("big", CountingReader(24 * MIB))
     with driver.open("big") as stream:
         assert stream.read(MIB) == pattern(0, MIB)
@@ -351,6 +362,21 @@ def test_server_killed_mid_download(private_s3):
         driver.stat("big")
     private_s3.start()
     assert driver.stat("big").size == 24 * MIB  # the same driver recovers by itself
+
+
+def test_retries_ride_out_a_restart(private_s3, prefix):
+    driver = fault_driver(private_s3, prefix, retries=8)
+    driver.put("k", b"still here")
+    sends = []
+    driver.client.meta.events.register("before-send.s3", lambda **kwargs: sends.append(1))
+    private_s3.kill()
+    restart = threading.Timer(0.5, private_s3.start)
+    restart.start()
+    try:
+        assert driver.get("k") == b"still here"  # refused, backed off, retried
+    finally:
+        restart.join()
+    assert len(sends) > 1
 
 
 def test_missing_object_is_not_unavailable(s3_settings, s3_bucket):
