@@ -388,15 +388,30 @@ class S3Driver(StorageDriver):
                     )
 
     def _copy(self, src_key, dst_key):
-        source = {"Bucket": self.bucket, "Key": self.prefix + src_key}
-        head = self._call("head_object", src_key, Key=self.prefix + src_key)
+        self._copy_from(self, src_key, dst_key)
+
+    def _copy_to(self, target, key, target_key):
+        """Server-side into another bucket or prefix reachable with the same credentials."""
+        if not (isinstance(target, S3Driver) and target._account == self._account):
+            return False
+        target._copy_from(self, key, target_key)
+        return True
+
+    @property
+    def _account(self):
+        return (self.endpoint_url, self._credentials)
+
+    def _copy_from(self, source, src_key, dst_key):
+        """Copy ``src_key`` of ``source`` (same account) here, without moving bytes."""
+        copy_source = {"Bucket": source.bucket, "Key": source.prefix + src_key}
+        head = source._call("head_object", src_key, Key=source.prefix + src_key)
         size = head["ContentLength"]
         if size <= self.multipart_copy_threshold:
             self._call(
                 "copy_object",
                 src_key,
                 Key=self.prefix + dst_key,
-                CopySource=source,
+                CopySource=copy_source,
                 **self._write_params(),
             )
             return
@@ -407,7 +422,7 @@ class S3Driver(StorageDriver):
         part_size = max(self.part_size, math.ceil(size / MAX_PARTS))
         parts = (
             {
-                "CopySource": source,
+                "CopySource": copy_source,
                 "CopySourceRange": f"bytes={start}-{min(start + part_size, size) - 1}",
             }
             for start in range(0, size, part_size)

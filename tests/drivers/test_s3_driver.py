@@ -176,6 +176,19 @@ class TestS3Driver(DriverContract):
         head = driver.client.head_object(Bucket=s3_bucket, Key=f"{driver.prefix}copy/dst.bin")
         assert head["ContentType"] == "image/png"
 
+    def test_copy_to_another_bucket_is_server_side(self, driver, s3_settings):
+        other = s3_driver(s3_settings, driver.bucket, prefix=f"{driver.prefix}elsewhere")
+        other_bucket = s3_driver(s3_settings, "tests-copy-target", create_bucket=True)
+        driver.put("doc", b"duplicate me", content_type="text/plain")
+        calls = record_calls(other_bucket)
+        driver.copy_to(other_bucket, "doc", f"{driver.prefix}doc")
+        assert calls == ["CopyObject"]  # no byte went through this process
+        assert other_bucket.get(f"{driver.prefix}doc") == b"duplicate me"
+        driver.copy_to(other, "doc", "copied")
+        assert other.get("copied") == b"duplicate me"
+        stranger = s3_driver(dict(s3_settings, secret_key="other"), "tests-copy-target")
+        assert not driver._copy_to(stranger, "doc", "x")  # other credentials: streamed
+
     def test_presigned_url(self, driver):
         driver.put("shared/file.txt", b"for your eyes")
         url = driver.url("shared/file.txt", expires=2)
