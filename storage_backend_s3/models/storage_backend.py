@@ -13,7 +13,7 @@ class StorageBackend(models.Model):
 
     backend_type = fields.Selection(
         selection_add=[("s3", "S3 (Amazon S3 or compatible)")],
-        ondelete={"s3": "set default"},
+        ondelete={"s3": "cascade"},
     )
     # Field names are those of OCA's storage_backend_s3, so its data carries over.
     aws_host = fields.Char(
