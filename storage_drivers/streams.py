@@ -58,7 +58,19 @@ class Rewindable:
         return self.stream
 
 
-class GuardedReader(io.RawIOBase):
+class ReadStream(io.RawIOBase):
+    """A readable raw stream whose subclasses only implement ``read(size)``."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class GuardedReader(ReadStream):
     """A read stream whose errors are storage errors, wherever they happen.
 
     ``guard`` returns a context manager translating the backend's exceptions
@@ -69,14 +81,6 @@ class GuardedReader(io.RawIOBase):
         super().__init__()
         self._raw = raw
         self._guard = guard
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def read(self, size=-1):
         with self._guard():
