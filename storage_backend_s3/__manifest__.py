@@ -11,5 +11,8 @@
     "depends": ["storage_backend"],
     "external_dependencies": {"python": ["boto3", "storage_drivers"]},
     "data": ["views/storage_backend_views.xml"],
+    "assets": {
+        "web.assets_tests": ["storage_backend_s3/static/tests/tours/*.js"],
+    },
     "installable": True,
 }
