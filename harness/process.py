@@ -13,6 +13,16 @@ import time
 _RUNNING = []
 
 
+def services_bin(name):
+    """Path of an executable of the test servers' virtualenv (``.venv-services``)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    venv = os.environ.get("STORAGE_SERVICES_VENV") or os.path.join(root, ".venv-services")
+    path = os.path.join(venv, "bin", name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} is missing: run scripts/bootstrap.sh")
+    return path
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -14,7 +14,7 @@ import tempfile
 import time
 import urllib.request
 
-from .process import Process, ServerBase, free_port, wait_for_port
+from .process import Process, ServerBase, free_port, services_bin, wait_for_port
 
 # weed derives a gRPC port as HTTP port + 10000; some of its clients dial that
 # derived port even when told another one, so each pair is chosen that way.
@@ -39,18 +39,6 @@ def _port_pair():
         if port + GRPC_OFFSET < 65536 and _port_is_free(port + GRPC_OFFSET):
             return port
     raise RuntimeError("no free pair of ports for SeaweedFS")
-
-
-def weed_binary():
-    venv = os.environ.get("STORAGE_SERVICES_VENV") or os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv-services"
-    )
-    path = os.path.join(venv, "bin", "weed")
-    if not os.path.exists(path):
-        raise RuntimeError(
-            f"SeaweedFS is not installed: {path} is missing (run scripts/bootstrap.sh)"
-        )
-    return path
 
 
 class SeaweedFS(ServerBase):
@@ -107,7 +95,7 @@ class SeaweedFS(ServerBase):
     def start(self, timeout=60.0):
         """Start (or restart after :meth:`kill`, same data and ports); wait until usable."""
         argv = [
-            weed_binary(),
+            services_bin("weed"),
             "mini",
             f"-dir={self.data_dir}",
             "-ip=127.0.0.1",
