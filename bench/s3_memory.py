@@ -150,7 +150,7 @@ def main():
             )
         if args.concurrency:
             settings["driver"]["max_concurrency"] = args.concurrency
-        S3Driver("bench", create_bucket=True, **_driver_options(settings)).client  # noqa: B018
+        S3Driver("bench", create_bucket=True, **_driver_options(settings)).check()
         results = []
         for case in CASES:
             settings["key"] = f"{case.split('-')[0]}/object"

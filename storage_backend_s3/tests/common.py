@@ -28,7 +28,8 @@ class S3BackendCase(TransactionCase):
             create_bucket=True,
         )
         cls.addClassCleanup(cls.bucket_driver.close)
-        cls.bucket_driver.client  # noqa: B018 - creates the bucket
+        check = cls.bucket_driver.check()  # creates the bucket
+        assert check.ok, check.message
 
     def s3_values(self, **values):
         return {

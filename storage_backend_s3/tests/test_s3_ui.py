@@ -18,13 +18,14 @@ class TestS3Tour(HttpCase):
             "aws_access_key_id": s3["access_key"],
             "aws_secret_access_key": s3["secret_key"],
         }
-        S3Driver(
+        check = S3Driver(
             "ui-tour-bucket",
             endpoint_url=s3["endpoint_url"],
             access_key=s3["access_key"],
             secret_key=s3["secret_key"],
             create_bucket=True,
-        ).client  # noqa: B018 - creates the bucket
+        ).check()  # creates the bucket
+        self.assertTrue(check.ok, check.message)
         environment = {
             f"STORAGE_BACKEND_UI_S3_{name.upper()}": value
             for name, value in server_settings.items()
@@ -37,7 +38,9 @@ class TestS3Tour(HttpCase):
             )
             backend = self.env["storage.backend"].search([("code", "=", "ui_s3")])
             self.assertEqual(backend.backend_type, "s3")
-            self.assertEqual(backend.read(["aws_secret_access_key"])[0]["aws_secret_access_key"], "********")
+            self.assertEqual(
+                backend.read(["aws_secret_access_key"])[0]["aws_secret_access_key"], "********"
+            )
             backend.add("after-tour.txt", b"round trip")
             self.assertEqual(backend.get("after-tour.txt"), b"round trip")
             backend.delete("after-tour.txt")

@@ -54,7 +54,8 @@ def record_calls(driver):
 @pytest.fixture(scope="session")
 def s3_bucket(s3_settings):
     bucket = f"tests-{uuid.uuid4().hex[:12]}"
-    s3_driver(s3_settings, bucket, create_bucket=True).client  # noqa: B018 - creates it
+    check = s3_driver(s3_settings, bucket, create_bucket=True).check()  # creates it
+    assert check.ok, check.message
     return bucket
 
 
