@@ -8,6 +8,7 @@ key pair: a wrong secret is refused as it would be by AWS.
 import atexit
 import json
 import os
+import random
 import secrets
 import socket
 import tempfile
@@ -19,8 +20,7 @@ from .process import Process, ServerBase, free_port, services_bin, wait_for_port
 # weed derives a gRPC port as HTTP port + 10000; some of its clients dial that
 # derived port even when told another one, so each pair is chosen that way.
 GRPC_OFFSET = 10000
-COMPONENTS_WITH_GRPC = ("master", "volume", "filer", "s3", "admin")
-PLAIN_PORTS = ("filer.port.public", "volume.port.public", "webdav.port")
+COMPONENTS = ("master", "volume", "filer", "s3", "admin")
 
 
 def _port_is_free(port):
@@ -32,11 +32,26 @@ def _port_is_free(port):
     return True
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            return int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _port_pair():
-    """A free port whose +10000 companion is free too."""
+    """A free port whose +10000 companion is free too.
+
+    Taken below the kernel's ephemeral range when possible: a port the
+    kernel hands out for ``bind(0)`` (our own ``free_port()``, any client)
+    could be taken by another process while the server is down between a
+    ``kill()`` and a ``start()`` on the same ports.
+    """
+    high = _ephemeral_low() - GRPC_OFFSET
     for __ in range(200):
-        port = free_port()
-        if port + GRPC_OFFSET < 65536 and _port_is_free(port + GRPC_OFFSET):
+        port = random.randrange(10000, high) if high > 11000 else free_port()
+        if port + GRPC_OFFSET < 65536 and _port_is_free(port) and _port_is_free(port + GRPC_OFFSET):
             return port
     raise RuntimeError("no free pair of ports for SeaweedFS")
 
@@ -49,12 +64,10 @@ class SeaweedFS(ServerBase):
         self.data_dir = os.path.join(self.directory, "data")
         os.makedirs(self.data_dir)
         self.ports = {}
-        for component in COMPONENTS_WITH_GRPC:
+        for component in COMPONENTS:
             port = _port_pair()
             self.ports[f"{component}.port"] = port
             self.ports[f"{component}.port.grpc"] = port + GRPC_OFFSET
-        for name in PLAIN_PORTS:
-            self.ports[name] = free_port()
         self.access_key = f"storage{secrets.token_hex(6)}"
         self.secret_key = secrets.token_hex(20)
         self.process = None

@@ -300,8 +300,8 @@ class S3Driver(StorageDriver):
         """``send(number, part)`` for each part, ``max_concurrency`` at a time.
 
         The next part is taken from ``parts`` (read from the source) only
-        once a slot is free, so at most ``max_concurrency`` parts, plus the
-        one being read, are in memory.
+        once a slot is free, so at most ``max_concurrency`` parts, in flight
+        or being read, are in memory.
         """
         results, pending = [], set()
         with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="s3-part") as pool:
