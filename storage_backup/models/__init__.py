@@ -1,0 +1,3 @@
+from . import storage_backend
+from . import storage_backup_policy
+from . import storage_backup

@@ -1,0 +1,506 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import zlib
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import human_size
+
+from storage_drivers import InvalidKey, StorageError, validate_prefix
+
+from ..tools import naming
+from ..tools.backup_run import BackupRun, BackupSettings
+from ..tools.retention import PERIODS, UNLIMITED, backups_to_keep
+
+_logger = logging.getLogger(__name__)
+
+# the database this one's policies were made for; another name means a copy
+DATABASE_PARAM = "storage_backup.database"
+OBJECT_STORE_COPY_SOURCE = "ir_attachment_object_store.copy_source"
+INTERVALS = {
+    "minutes": lambda count: relativedelta(minutes=count),
+    "hours": lambda count: relativedelta(hours=count),
+    "days": lambda count: relativedelta(days=count),
+    "weeks": lambda count: relativedelta(weeks=count),
+    "months": lambda count: relativedelta(months=count),
+}
+RUN_LOCK = zlib.crc32(b"storage.backup.policy") & 0x7FFFFFFF  # with the policy id
+RETENTION_HELP = "0 keeps none by this rule, -1 keeps all."
+
+
+class StorageBackupPolicy(models.Model):
+    """What to back up, where, how often, and how many backups to keep.
+
+    Each policy has its own scheduled action. A backup counts once it is
+    verified on the backend; only then does the retention delete older
+    ones, and only backups of this database.
+    """
+
+    _name = "storage.backup.policy"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _description = "Database Backup Policy"
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    backend_id = fields.Many2one(
+        "storage.backend",
+        string="Storage backend",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+    )
+    prefix = fields.Char(
+        string="Folder",
+        required=True,
+        default="backups/{db}",
+        tracking=True,
+        help="Key prefix of the backups on the backend; {db} stands for the database name.",
+    )
+    backup_format = fields.Selection(
+        [
+            ("zip", "Zip with filestore (Odoo's format)"),
+            ("dump", "PostgreSQL custom dump, without filestore"),
+        ],
+        string="Format",
+        required=True,
+        default="zip",
+        tracking=True,
+        help="The zip can also be restored by Odoo's database manager. The custom dump "
+        "(pg_dump --format=c) is smaller and faster, for databases whose files are on "
+        "storage backends.",
+    )
+    include_objects = fields.Boolean(
+        string="Include attachment objects",
+        tracking=True,
+        help="Also save the attachment files this database stores on storage backends. "
+        "A restore puts them into the new database's own space.",
+    )
+    verify_read_back = fields.Boolean(
+        string="Verify by reading back",
+        help="Read each backup back and compare its SHA-256 with what was sent. Without "
+        "it, the size the backend reports is compared.",
+    )
+    cron_id = fields.Many2one(
+        "ir.cron", string="Scheduled action", readonly=True, ondelete="restrict", copy=False
+    )
+    interval_number = fields.Integer(
+        string="Every", related="cron_id.interval_number", readonly=False, default=1
+    )
+    interval_type = fields.Selection(
+        string="Interval unit", related="cron_id.interval_type", readonly=False, default="days"
+    )
+    nextcall = fields.Datetime(string="Next backup", related="cron_id.nextcall", readonly=False)
+    keep_hourly = fields.Integer(string="Hourly backups kept", default=0, help=RETENTION_HELP)
+    keep_daily = fields.Integer(string="Daily backups kept", default=7, help=RETENTION_HELP)
+    keep_weekly = fields.Integer(string="Weekly backups kept", default=4, help=RETENTION_HELP)
+    keep_monthly = fields.Integer(string="Monthly backups kept", default=12, help=RETENTION_HELP)
+    keep_yearly = fields.Integer(string="Yearly backups kept", default=0, help=RETENTION_HELP)
+    alert_user_id = fields.Many2one(
+        "res.users",
+        string="Alert",
+        default=lambda self: self.env.user,
+        domain=lambda self: [("groups_id", "in", self.env.ref("base.group_system").id)],
+        help="Administrator who gets an activity when a backup fails or is overdue.",
+    )
+    last_run_date = fields.Datetime(string="Last run", readonly=True, copy=False)
+    last_state = fields.Selection(
+        [("success", "Succeeded"), ("failed", "Failed")],
+        string="Last result",
+        readonly=True,
+        copy=False,
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    last_summary = fields.Char(string="Last backup", readonly=True, copy=False)
+    last_success_date = fields.Datetime(string="Last success", readonly=True, copy=False)
+    backup_ids = fields.One2many("storage.backup", "policy_id", string="Backups")
+    backup_count = fields.Integer(compute="_compute_backup_count")
+
+    _sql_constraints = [
+        (
+            "backend_prefix_uniq",
+            "unique(backend_id, prefix)",
+            "Another policy already stores its backups in this folder of this backend.",
+        ),
+    ]
+
+    # -- constraints --------------------------------------------------------------
+
+    @api.constrains("prefix")
+    def _check_prefix(self):
+        for policy in self:
+            try:
+                validate_prefix(policy._backup_prefix())
+            except InvalidKey as error:
+                raise ValidationError(
+                    _("Invalid folder %(prefix)r: %(error)s", prefix=policy.prefix, error=error)
+                ) from error
+
+    @api.constrains("keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
+    def _check_retention(self):
+        for policy in self:
+            counts = policy._retention_counts().values()
+            if any(count < UNLIMITED for count in counts):
+                raise ValidationError(_("Backups kept: use a count, 0 for none or -1 for all."))
+            if not any(counts):
+                raise ValidationError(_("Keep at least one kind of backup (hourly, daily...)."))
+
+    @api.constrains("interval_number")
+    def _check_interval(self):
+        if any(policy.cron_id and policy.interval_number < 1 for policy in self):
+            raise ValidationError(_("The backup interval must be at least 1."))
+
+    def _compute_backup_count(self):
+        counts = dict(
+            self.env["storage.backup"]._read_group(
+                [("policy_id", "in", self.ids)], ["policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.backup_count = counts.get(policy, 0)
+
+    # -- scheduled action -------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        schedules = [
+            {
+                "interval_number": vals.pop("interval_number", 1),
+                "interval_type": vals.pop("interval_type", "days"),
+                **({"nextcall": vals.pop("nextcall")} if vals.get("nextcall") else {}),
+            }
+            for vals in vals_list
+        ]
+        policies = super().create(vals_list)
+        for policy, schedule in zip(policies, schedules, strict=True):
+            policy.cron_id = self.env["ir.cron"].sudo().create(policy._cron_values(schedule))
+        return policies
+
+    def _cron_values(self, schedule):
+        return {
+            "name": _("Backup: %s", self.name),
+            "model_id": self.env["ir.model"]._get_id(self._name),
+            "state": "code",
+            "code": f"model.browse({self.id})._run_scheduled()",
+            "user_id": self.env.ref("base.user_root").id,
+            "numbercall": -1,
+            "doall": False,  # one backup after downtime, not one per missed interval
+            "active": self.active,
+            **schedule,
+        }
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "name" in vals or "active" in vals:
+            for policy in self.filtered("cron_id"):
+                policy.cron_id.sudo().write(
+                    {"name": _("Backup: %s", policy.name), "active": policy.active}
+                )
+        return result
+
+    def unlink(self):
+        crons = self.cron_id
+        result = super().unlink()
+        crons.sudo().unlink()
+        return result
+
+    def _register_hook(self):
+        result = super()._register_hook()
+        self._disable_if_copied()
+        return result
+
+    def _disable_if_copied(self):
+        """A database restored or duplicated under another name must not write
+        into the original's backup space, nor apply its retention there."""
+        params = self.env["ir.config_parameter"].sudo()
+        dbname = self.env.cr.dbname
+        original = params.get_param(DATABASE_PARAM)
+        if original == dbname:
+            return
+        if original:
+            self._disable_after_restore(original)
+        params.set_param(DATABASE_PARAM, dbname)
+
+    @api.model
+    def _disable_after_restore(self, original):
+        """Archive every policy (and its scheduled action) of a restored copy."""
+        self.env["ir.config_parameter"].sudo().set_param(DATABASE_PARAM, self.env.cr.dbname)
+        policies = self.sudo().search([])
+        if not policies:
+            return
+        _logger.warning(
+            "Database %s is a copy of %s: its %d backup policies are disabled; enable them "
+            "again only if this database replaces the original.",
+            self.env.cr.dbname,
+            original,
+            len(policies),
+        )
+        policies.write({"active": False})
+        for policy in policies:
+            policy.message_post(
+                body=_(
+                    "Disabled: this database is a restored copy of %s. Enable the policy "
+                    "again only if this database replaces the original.",
+                    original,
+                )
+            )
+
+    # -- making backups -----------------------------------------------------------------
+
+    def action_backup_now(self):
+        self.ensure_one()
+        if not self.active:
+            raise UserError(_("The policy is archived."))
+        self.cron_id._trigger()
+        return self._notification(
+            _("Backup scheduled"),
+            _("The backup runs in the background; its result will show on this policy."),
+            "info",
+        )
+
+    def _run_scheduled(self):
+        """Entry point of the scheduled action: failures are recorded and
+        alerted, never raised (the cron must commit them)."""
+        for policy in self.filtered("active"):
+            policy._run_backup()
+
+    def _run_backup(self, now=None):
+        """Make one backup, then apply the retention; True on success.
+
+        ``now`` (naive UTC) dates the backup: tests simulate dates with it,
+        since storage clients sign their requests with the real clock.
+        """
+        self.ensure_one()
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [RUN_LOCK, self.id])
+        if not self.env.cr.fetchone()[0]:
+            _logger.warning("Backup policy %s is already running: skipped", self.name)
+            return False
+        now = now or fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint():
+                manifest = self._make_backup(now)
+        except Exception as error:  # any failure is recorded and alerted
+            self._record_failure(now, error)
+            return False
+        self._record_success(now, manifest)
+        self._apply_retention()
+        return True
+
+    def _make_backup(self, now):
+        backend = self.backend_id.sudo()
+        values = backend._driver_values()
+        settings = BackupSettings(
+            dbname=self.env.cr.dbname,
+            backup_format=self.backup_format,
+            prefix=self._backup_prefix(),
+            filestore=self.env["ir.attachment"]._filestore()
+            if self.backup_format == "zip"
+            else None,
+            include_objects=self.include_objects,
+            verify_read_back=self.verify_read_back,
+            encrypted=bool(values.get("encrypt_files")),
+            label=self.name,
+        )
+        _logger.info("Backup policy %s: backing up %s", self.name, settings.dbname)
+        with backend._storage_errors():
+            return BackupRun(
+                backend._get_driver(),
+                settings,
+                object_drivers=self._object_drivers() if self.include_objects else None,
+                now=now,
+            ).run()
+
+    def _backup_prefix(self, dbname=None):
+        """The folder of the backups of this database (or ``dbname``), ending
+        with ``/`` (or empty)."""
+        dbname = dbname or self.env.cr.dbname
+        prefix = (self.prefix or "").replace("{db}", dbname).strip("/")
+        return f"{prefix}/" if prefix else ""
+
+    @api.model
+    def _object_drivers(self):
+        """``{code: [drivers]}`` of the attachment spaces of this database
+        (ir_attachment_object_store), then of the original while a copied
+        database's objects are still being copied."""
+        backends = self.env["storage.backend"].sudo().with_context(active_test=False).search([])
+        if not hasattr(backends, "_attachment_driver"):
+            return {}
+        copy_source = self.env["ir.config_parameter"].sudo().get_param(OBJECT_STORE_COPY_SOURCE)
+        drivers = {}
+        for backend in backends:
+            try:
+                spaces = [backend._attachment_driver()]
+                if copy_source:
+                    spaces.append(backend._attachment_driver(copy_source))
+            except (StorageError, UserError) as error:
+                _logger.warning("Backup: backend %s is unusable: %s", backend.code, error)
+                continue
+            drivers[backend.code] = spaces
+        return drivers
+
+    # -- results and alerts ---------------------------------------------------------------
+
+    def _record_success(self, now, manifest):
+        summary = self._summary(manifest)
+        self.write(
+            {
+                "last_run_date": now,
+                "last_state": "success",
+                "last_error": False,
+                "last_summary": summary,
+                "last_success_date": now,
+            }
+        )
+        _logger.info("Backup policy %s: %s", self.name, summary)
+        missing = (manifest.get("objects") or {}).get("missing")
+        if missing:
+            self.message_post(
+                body=_(
+                    "%(count)s attachment objects referenced by the database were missing "
+                    "on their backends and are not in backup %(name)s.",
+                    count=missing,
+                    name=manifest["files"]["backup"]["key"],
+                )
+            )
+        self._open_alerts().action_feedback(feedback=_("A backup succeeded: %s", summary))
+
+    def _summary(self, manifest):
+        parts = [
+            _(
+                "%(size)s in %(seconds).1f s",
+                size=human_size(manifest["size"]),
+                seconds=manifest["duration_seconds"],
+            )
+        ]
+        if manifest.get("filestore"):
+            parts.append(_("%s filestore files", manifest["filestore"]["files"]))
+        if manifest.get("objects"):
+            parts.append(_("%s attachment objects", manifest["objects"]["count"]))
+            if manifest["objects"]["missing"]:
+                parts.append(_("%s objects missing", manifest["objects"]["missing"]))
+        return ", ".join(parts)
+
+    def _record_failure(self, now, error):
+        message = _error_text(error)
+        _logger.error("Backup policy %s failed: %s", self.name, message)
+        self.write({"last_run_date": now, "last_state": "failed", "last_error": message})
+        self._alert(_("Backup failed"), message)
+
+    def _open_alerts(self):
+        alert_type = self.env.ref("storage_backup.mail_activity_type_backup_alert")
+        return self.activity_ids.filtered(lambda activity: activity.activity_type_id == alert_type)
+
+    def _alert(self, summary, message):
+        """Note the problem on the policy, and give its administrator an
+        activity unless one is already open."""
+        self.message_post(body=Markup("<p><b>%s</b></p><p>%s</p>") % (summary, message))
+        if self._open_alerts():
+            return
+        user = self.alert_user_id
+        if not (user.active and user.has_group("base.group_system")):
+            user = self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        self.activity_schedule(
+            "storage_backup.mail_activity_type_backup_alert",
+            summary=summary,
+            note=escape(message),
+            user_id=user.id,
+        )
+
+    @api.model
+    def _cron_check_overdue(self):
+        """Alert on active policies without a successful backup for two intervals
+        (the server or its scheduler was down, or every run failed)."""
+        now = fields.Datetime.now()
+        for policy in self.search([("cron_id", "!=", False)]):
+            if policy._open_alerts():
+                continue  # already told
+            interval = INTERVALS[policy.interval_type](policy.interval_number)
+            deadline = min(now - interval - interval, now - timedelta(hours=1))
+            since = policy.last_success_date or policy.create_date
+            if since < deadline:
+                policy._alert(
+                    _("Backup overdue"),
+                    _("No backup has succeeded since %s.", fields.Datetime.to_string(since)),
+                )
+
+    # -- retention ----------------------------------------------------------------------
+
+    def _retention_counts(self):
+        return {period: self[f"keep_{period}"] for period in PERIODS}
+
+    def _list_backups(self):
+        """``{stem: BackupEntry}`` of every backup in this policy's folder."""
+        backend = self.backend_id.sudo()
+        prefix = self._backup_prefix()
+        with backend._storage_errors():
+            return naming.group_backups(backend._get_driver().scan(prefix), prefix)
+
+    def _apply_retention(self):
+        """Delete this database's backups that the retention does not keep,
+        and incomplete ones older than the newest backup. Failures are alerted."""
+        dbname = self.env.cr.dbname
+        try:
+            entries = self._list_backups()
+            own = [entry for entry in entries.values() if entry.database == dbname]
+            complete = [entry for entry in own if entry.complete]
+            if not complete:
+                return
+            keep = backups_to_keep([entry.created for entry in complete], self._retention_counts())
+            newest = max(entry.created for entry in complete)
+            doomed = [
+                entry
+                for entry in own
+                if (entry.complete and entry.created not in keep)
+                or (not entry.complete and entry.created < newest)
+            ]
+            driver = self.backend_id.sudo()._get_driver()
+            with self.backend_id._storage_errors():
+                for entry in doomed:
+                    # the manifest first: a half-deleted backup shows as incomplete
+                    for key in sorted(entry.keys, key=lambda key: not key.endswith("json")):
+                        driver.delete(key)
+                    del entries[entry.stem]
+            if doomed:
+                _logger.info(
+                    "Backup policy %s: retention deleted %s",
+                    self.name,
+                    ", ".join(entry.stem for entry in doomed),
+                )
+        except (StorageError, UserError) as error:
+            self._alert(_("Backup retention failed"), _error_text(error))
+            return
+        self.env["storage.backup"]._sync(self, entries)
+
+    # -- listing ------------------------------------------------------------------------
+
+    def action_refresh_backups(self):
+        for policy in self:
+            self.env["storage.backup"]._sync(policy, policy._list_backups())
+        return True
+
+    def action_view_backups(self):
+        self.ensure_one()
+        self.action_refresh_backups()
+        action = self.env["ir.actions.actions"]._for_xml_id("storage_backup.storage_backup_action")
+        action["domain"] = [("policy_id", "=", self.id)]
+        action["context"] = {"default_policy_id": self.id}
+        return action
+
+    @api.model
+    def _notification(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind, "sticky": False},
+        }
+
+
+def _error_text(error):
+    """What an administrator reads about ``error`` (drivers redact secrets)."""
+    if isinstance(error, UserError):
+        return error.args[0]
+    return str(error) or type(error).__name__

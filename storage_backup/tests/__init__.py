@@ -1,0 +1,4 @@
+from . import test_backup
+from . import test_download
+from . import test_failures
+from . import test_retention

@@ -1,0 +1,103 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import hashlib
+import json
+import unittest
+import uuid
+
+from odoo.tests.common import TransactionCase
+
+from harness.seaweedfs import shared_settings
+from storage_drivers.s3 import S3Driver
+
+from ..tools import naming
+
+
+class BackupCase(TransactionCase):
+    """Backup policies on a real SeaweedFS (the test command's, else a private one).
+
+    Each class gets a bucket; each policy's backend its own prefix in it.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "aws_bucket" not in cls.env["storage.backend"]._fields:
+            raise unittest.SkipTest("storage_backend_s3 is not installed")
+        cls.s3 = shared_settings()
+        cls.bucket = f"backup-{uuid.uuid4().hex[:12]}"
+        cls.bucket_driver = cls.raw_driver(cls.s3, cls.bucket)
+        cls.addClassCleanup(cls.bucket_driver.close)
+        check = cls.bucket_driver.check()  # creates the bucket
+        assert check.ok, check.message
+        cls.dbname = cls.env.cr.dbname
+
+    @staticmethod
+    def raw_driver(s3, bucket):
+        """The bucket seen without any backend, to look behind their backs."""
+        return S3Driver(
+            bucket,
+            endpoint_url=s3["endpoint_url"],
+            region=s3["region"],
+            access_key=s3["access_key"],
+            secret_key=s3["secret_key"],
+            create_bucket=True,
+        )
+
+    def new_backend(self, s3=None, bucket=None, **values):
+        s3 = s3 or self.s3
+        return self.env["storage.backend"].create(
+            {
+                "name": "Backups",
+                "code": f"b{uuid.uuid4().hex[:10]}",
+                "backend_type": "s3",
+                "aws_host": s3["endpoint_url"],
+                "aws_region": s3["region"],
+                "aws_bucket": bucket or self.bucket,
+                "aws_access_key_id": s3["access_key"],
+                "aws_secret_access_key": s3["secret_key"],
+                "directory_path": f"t-{uuid.uuid4().hex[:8]}",
+                # fault tests fail fast
+                "aws_connect_timeout": 1,
+                "aws_retries": 1,
+                **values,
+            }
+        )
+
+    def new_policy(self, backend=None, **values):
+        return self.env["storage.backup.policy"].create(
+            {
+                "name": f"Policy {uuid.uuid4().hex[:6]}",
+                "backend_id": (backend or self.new_backend()).id,
+                **values,
+            }
+        )
+
+    def keys_of(self, policy):
+        """Keys in the policy's folder, relative to it."""
+        prefix = policy._backup_prefix()
+        driver = policy.backend_id._get_driver()
+        return sorted(key[len(prefix) :] for key in driver.list(prefix))
+
+    def seed(self, policy, created, *, database=None, complete=True, backup_format="dump"):
+        """A tiny stand-in backup made at ``created`` (naive UTC): the objects
+        a backup leaves, without dumping a database."""
+        driver = policy.backend_id._get_driver()
+        prefix = policy._backup_prefix()
+        stem = naming.stem_of(database or self.dbname, created)
+        data = f"backup {stem}".encode()
+        key = naming.archive_key(prefix, stem, backup_format)
+        driver.put(key, data)
+        if complete:
+            manifest = {
+                "database": database or self.dbname,
+                "format": backup_format,
+                "files": {
+                    "backup": {
+                        "key": key,
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                    }
+                },
+            }
+            driver.put(naming.manifest_key(prefix, stem), json.dumps(manifest).encode())
+        return stem
