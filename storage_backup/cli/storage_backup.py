@@ -6,15 +6,16 @@ down. Addon commands are only found with ``--addons-path`` before the
 command name:
 
 odoo-bin --addons-path=... storage-backup backup -c odoo.conf -d DB [--policy NAME]
-odoo-bin --addons-path=... storage-backup list -c odoo.conf -d DB [--policy NAME] [--database X]
+odoo-bin --addons-path=... storage-backup list -c odoo.conf -d DB [--policy NAME] [--backups-of X]
 odoo-bin --addons-path=... storage-backup restore -c odoo.conf -d DB [--policy NAME]
-         --backup NAME|latest [--database X] --to NEWDB [--keep-identity] [--neutralize]
+         --backup NAME|latest [--backups-of X] --to NEWDB [--keep-identity] [--neutralize]
 odoo-bin --addons-path=... storage-backup restore -c odoo.conf --file PATH
          [--objects-file PATH] --to NEWDB [--keep-identity] [--neutralize]
 
-``-d`` names the database whose policy (backend and folder) is used; with
-``--database`` the folder of another database's backups (``{db}`` in the
-folder), e.g. to restore a lost database's backups from a fresh one.
+``-d`` names the database whose policy (backend and folder) is used;
+``--backups-of`` another database whose backups to list or restore (its
+folder when the policy's has ``{db}``), e.g. a lost database's, through a
+policy of another database with the same backend.
 """
 
 import optparse
@@ -51,7 +52,9 @@ class StorageBackup(Command):
         parser.prog = f"{Path(sys.argv[0]).name} {self.name} {action}"
         group = optparse.OptionGroup(parser, "Backups")
         group.add_option("--policy", help="backup policy name or id (default: the only one)")
-        group.add_option("--database", help="list or restore this database's backups")
+        group.add_option(
+            "--backups-of", dest="backups_of", help="list or restore this database's backups"
+        )
         group.add_option("--backup", help="backup name (as listed), or 'latest'")
         group.add_option("--file", help="restore from a local copy of a backup archive")
         group.add_option("--objects-file", help="with --file: the .objects.zip of a dump")
@@ -96,7 +99,7 @@ class StorageBackup(Command):
 
     def _list(self, env, options):
         policy = self._policy(env, options.policy)
-        for entry in self._entries(policy, options.database):
+        for entry in self._entries(policy, options.backups_of):
             state = "complete" if entry.complete else "INCOMPLETE"
             size = human_size(entry.size + entry.objects_size)
             sys.stdout.write(
@@ -108,7 +111,10 @@ class StorageBackup(Command):
         if not options.target or not options.backup:
             sys.exit("restore needs --backup NAME|latest and --to NEWDB")
         policy = self._policy(env, options.policy)
-        entries = [entry for entry in self._entries(policy, options.database) if entry.complete]
+        database = options.backups_of or (
+            env.cr.dbname if options.backup == "latest" else options.backup.rpartition("_")[0]
+        )
+        entries = [entry for entry in self._entries(policy, database) if entry.complete]
         if options.backup == "latest":
             if not entries:
                 sys.exit("no complete backup to restore")

@@ -38,11 +38,10 @@ class OdooInstance:
         )
         self.server = None
 
-    def run(self, *args, stdin=None, timeout=600):
-        """Run odoo-bin; its output is returned, and shown when it fails."""
+    def _odoo_bin(self, args, stdin, timeout):
         command = [sys.executable, f"{self.odoo_src}/odoo-bin", self.addons_path, *args]
         env = dict(os.environ, PYTHONPATH=str(odoo_tools.ROOT))
-        result = subprocess.run(
+        return subprocess.run(
             command,
             input=stdin,
             capture_output=True,
@@ -51,9 +50,20 @@ class OdooInstance:
             env=env,
             cwd=self.directory,
         )
+
+    def run(self, *args, stdin=None, timeout=600):
+        """Run odoo-bin; its output is returned, and shown when it fails."""
+        result = self._odoo_bin(args, stdin, timeout)
         if result.returncode:
             raise AssertionError(f"{' '.join(args[:3])} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
+
+    def run_failing(self, *args, timeout=600):
+        """Run odoo-bin, which must fail; its output (stdout and stderr) is returned."""
+        result = self._odoo_bin(args, None, timeout)
+        if not result.returncode:
+            raise AssertionError(f"{' '.join(args[:3])} succeeded:\n{result.stdout}")
+        return result.stdout + result.stderr
 
     def shell(self, database, code):
         return self.run("shell", "-c", self.config, "-d", database, "--no-http", stdin=code)
@@ -62,6 +72,9 @@ class OdooInstance:
         return os.path.join(self.data_dir, "storage", database, directory)
 
     def start_server(self):
+        """Start the server once for the whole session."""
+        if self.server is not None and self.server.poll() is None:
+            return
         env = dict(os.environ, PYTHONPATH=str(odoo_tools.ROOT))
         self.server = Process(
             "odoo",

@@ -1,0 +1,184 @@
+"""Back up and restore real databases with storage_backup, on a real S3 server.
+
+Restoring creates databases, which an Odoo test transaction cannot do: these
+tests drive ``odoo-bin`` (the command line, ``shell``, ``db load``) and a
+running server (XML-RPC, as the restore wizard is called from the web
+client).
+"""
+
+import json
+import os
+import uuid
+import xmlrpc.client
+
+import pytest
+
+from harness.seaweedfs import shared_settings
+from storage_drivers.s3 import S3Driver
+
+from .conftest import MASTER_PASSWORD
+from .test_database_lifecycle import result_of
+
+MODULES = "storage_backup,storage_backend_s3,ir_attachment_object_store"
+
+SETUP = """
+import json, os
+s3 = json.loads(os.environ["STORAGE_TEST_S3"])
+backend = env["storage.backend"].create({{
+    "name": "S3", "code": "s3files", "backend_type": "s3", "aws_host": s3["endpoint_url"],
+    "aws_region": s3["region"], "aws_bucket": "{bucket}", "directory_path": "files",
+    "aws_access_key_id": s3["access_key"], "aws_secret_access_key": s3["secret_key"],
+}})
+local = env["ir.attachment"].create({{"name": "local.pdf", "raw": b"%PDF-1.7 on disk"}})
+env["ir.config_parameter"].set_param("ir_attachment.location", "s3files")
+remote = env["ir.attachment"].create([
+    {{"name": f"remote{{i}}.pdf", "raw": b"%PDF-1.7 remote " + bytes([i]) * (1000 * i + 1),
+     "mimetype": "application/pdf"}} for i in range(5)
+])
+env["res.partner"].create({{"name": "Backup Check Partner", "ref": "restored intact"}})
+for fmt in ("zip", "dump"):
+    env["storage.backup.policy"].create({{
+        "name": fmt, "backend_id": backend.id, "prefix": "backups/" + fmt + "/{{db}}",
+        "backup_format": fmt, "include_objects": True,
+    }})
+env.cr.commit()
+print("RESULT", json.dumps({{
+    "local": local.store_fname, "remote": remote.mapped("store_fname"),
+    "uuid": env["ir.config_parameter"].get_param("database.uuid"),
+}}))
+"""
+
+CHECK = """
+import hashlib, json
+atts = env["ir.attachment"].search([("name", "like", "%.pdf"), ("res_model", "=", False)])
+policies = env["storage.backup.policy"].with_context(active_test=False).search([])
+params = env["ir.config_parameter"]
+print("RESULT", json.dumps({
+    "files": {a.name: [a.store_fname, bool(a.raw) and hashlib.sha1(a.raw).hexdigest() == a.checksum]
+              for a in atts},
+    "partner": env["res.partner"].search([("name", "=", "Backup Check Partner")]).ref,
+    "policies": sorted([p.name, p.active, p.cron_id.active] for p in policies),
+    "owner": params.get_param("ir_attachment_object_store.database"),
+    "copy_source": params.get_param("ir_attachment_object_store.copy_source"),
+    "copy_jobs": env["ir.attachment.migration"].search_count([("kind", "=", "copy")]),
+    "uuid": params.get_param("database.uuid"),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def s3_bucket():
+    settings = shared_settings()
+    bucket = f"it-backup-{uuid.uuid4().hex[:10]}"
+    driver = S3Driver(
+        bucket,
+        endpoint_url=settings["endpoint_url"],
+        region=settings["region"],
+        access_key=settings["access_key"],
+        secret_key=settings["secret_key"],
+        create_bucket=True,
+    )
+    assert driver.check().ok
+    os.environ.setdefault("STORAGE_TEST_S3", json.dumps(settings))  # for odoo-bin
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(scope="module")
+def backed_up(odoo_instance, s3_bucket):
+    """Database bk_src with files on disk and on S3, backed up by both policies
+    from the command line."""
+    odoo = odoo_instance
+    odoo.run("-c", odoo.config, "-d", "bk_src", "-i", MODULES, "--without-demo=all", "--stop-after-init")
+    source = result_of(odoo.shell("bk_src", SETUP.format(bucket=s3_bucket.bucket)))
+    output = odoo.run("storage-backup", "backup", "-c", odoo.config, "-d", "bk_src")
+    assert "zip: " in output and "5 attachment objects" in output, output
+    return source
+
+
+def remote_keys(source):
+    return [fname.split("://")[1] for fname in source["remote"]]
+
+
+def check_restored(odoo, dbname, source, s3_bucket, *, filestore=True):
+    state = result_of(odoo.shell(dbname, CHECK))
+    names = {f"remote{i}.pdf" for i in range(5)} | ({"local.pdf"} if filestore else set())
+    assert {name for name, (__, ok) in state["files"].items() if ok} == names, state["files"]
+    assert state["partner"] == "restored intact"
+    # a copy never writes into the original's backups
+    assert state["policies"] == [["dump", False, False], ["zip", False, False]]
+    assert state["uuid"] != source["uuid"]
+    # objects are in the restored database's own space, not read from bk_src's
+    assert (state["owner"], state["copy_source"], state["copy_jobs"]) == (dbname, False, 0)
+    own = {key for key in s3_bucket.list(f"files/{dbname}/")}
+    assert own == {f"files/{dbname}/{key}" for key in remote_keys(source)}
+    return state
+
+
+def test_command_line_lists_and_restores_a_zip(odoo_instance, backed_up, s3_bucket):
+    odoo = odoo_instance
+    listing = odoo.run("storage-backup", "list", "-c", odoo.config, "-d", "bk_src", "--policy", "zip")
+    (line,) = listing.splitlines()
+    name, backup_format, state = line.split("\t")[:3]
+    assert (backup_format, state) == ("zip", "complete") and name.startswith("bk_src_")
+
+    odoo.run(
+        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "zip",
+        "--backup", "latest", "--to", "bk_zip",
+    )
+    check_restored(odoo, "bk_zip", backed_up, s3_bucket)
+
+    # never over an existing database, which stays as it was
+    output = odoo.run_failing(
+        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "zip",
+        "--backup", name, "--to", "bk_src",
+    )
+    assert "already exists" in output
+    state = result_of(odoo.shell("bk_src", CHECK))
+    assert state["policies"] == [["dump", True, True], ["zip", True, True]]
+
+
+def test_odoo_restores_the_zip_itself(odoo_instance, backed_up, s3_bucket, tmp_path):
+    """Odoo's own restore (``odoo-bin db load``, the database manager's code)
+    reads the zip: database and filestore; objects are then read from the
+    original's space and copied by ir_attachment_object_store."""
+    odoo = odoo_instance
+    (key,) = [key for key in s3_bucket.list("files/backups/zip/bk_src/") if key.endswith(".zip")]
+    archive = tmp_path / "backup.zip"
+    with s3_bucket.open(key) as stream, open(archive, "wb") as target:
+        while chunk := stream.read(1024 * 1024):
+            target.write(chunk)
+    odoo.run("db", "-c", odoo.config, "load", "bk_odoo", str(archive))
+    state = result_of(odoo.shell("bk_odoo", CHECK))
+    assert all(ok for __, ok in state["files"].values()) and len(state["files"]) == 6
+    assert state["partner"] == "restored intact"
+    assert state["policies"] == [["dump", False, False], ["zip", False, False]]
+    assert (state["copy_source"], state["copy_jobs"]) == ("bk_src", 1)
+
+
+def test_restore_wizard_with_the_master_password(odoo_instance, backed_up, s3_bucket):
+    odoo = odoo_instance
+    odoo.start_server()
+    uid = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/common").authenticate(
+        "bk_src", "admin", "admin", {}
+    )
+    models = xmlrpc.client.ServerProxy(f"{odoo.url}/xmlrpc/2/object", allow_none=True)
+
+    def call(model, method, *args):
+        return models.execute_kw("bk_src", uid, "admin", model, method, list(args))
+
+    (policy,) = call("storage.backup.policy", "search", [("name", "=", "dump")])
+    call("storage.backup.policy", "action_refresh_backups", [policy])
+    (backup,) = call("storage.backup", "search", [("policy_id", "=", policy)])
+    wizard = call(
+        "storage.backup.restore",
+        "create",
+        {"backup_id": backup, "database_name": "bk_dump", "master_password": "wrong"},
+    )
+    with pytest.raises(xmlrpc.client.Fault, match="Wrong master password"):
+        call("storage.backup.restore", "action_restore", [wizard])
+    call("storage.backup.restore", "write", [wizard], {"master_password": MASTER_PASSWORD})
+    result = call("storage.backup.restore", "action_restore", [wizard])
+    assert result["params"]["title"] == "Database restored"
+    # a dump has no filestore: only the attachments stored on S3 come back
+    check_restored(odoo, "bk_dump", backed_up, s3_bucket, filestore=False)
