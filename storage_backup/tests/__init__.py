@@ -1,4 +1,5 @@
 from . import test_backup
 from . import test_download
 from . import test_failures
+from . import test_on_swift
 from . import test_retention

@@ -44,14 +44,34 @@ class StorageBackupRestore(models.TransientModel):
         return values
 
     def action_restore(self):
+        """Restore with the master password, which is forgotten whatever
+        happens: failures are shown, not raised, so that the transaction
+        clearing it commits."""
         self.ensure_one()
-        password = self.master_password
-        # forgotten at once, in its own transaction: whatever happens next
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                "UPDATE storage_backup_restore SET master_password = NULL WHERE id = %s",
-                [self.id],
+        password, self.master_password = self.master_password, False
+        try:
+            self._check_master_password(password)
+            stats = self.backup_id._restore(
+                self.database_name, copy=self.new_identity, neutralize=self.neutralize
             )
+        except (AccessError, BackupError, UserError) as error:
+            _logger.warning("Restore of backup %s refused or failed: %s", self.backup_id.name, error)
+            message = error.args[0] if error.args else str(error)
+            return self._notification(_("Restore failed"), message, "danger")
+        return self._notification(
+            _("Database restored"),
+            _(
+                "Database %(name)s is ready (%(files)s filestore files, %(objects)s "
+                "attachment objects). Its backup policies are disabled.",
+                name=self.database_name,
+                files=stats["filestore_files"],
+                objects=stats["objects"] + stats["objects_existing"],
+            ),
+            "success",
+        )
+
+    @api.model
+    def _check_master_password(self, password):
         if not config["list_db"]:
             raise AccessError(
                 _(
@@ -63,26 +83,10 @@ class StorageBackupRestore(models.TransientModel):
             db_service.check_super(password)
         except AccessDenied as error:
             raise AccessError(_("Wrong master password.")) from error
-        try:
-            stats = self.backup_id._restore(
-                self.database_name, copy=self.new_identity, neutralize=self.neutralize
-            )
-        except BackupError as error:
-            raise UserError(_("Restore failed: %s", error)) from error
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Database restored"),
-                "message": _(
-                    "Database %(name)s is ready (%(files)s filestore files, %(objects)s "
-                    "attachment objects). Its backup policies are disabled.",
-                    name=self.database_name,
-                    files=stats["filestore_files"],
-                    objects=stats["objects"] + stats["objects_existing"],
-                ),
-                "type": "success",
-                "sticky": True,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+
+    @api.model
+    def _notification(self, title, message, kind):
+        params = {"title": title, "message": message, "type": kind, "sticky": True}
+        if kind == "success":
+            params["next"] = {"type": "ir.actions.act_window_close"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
