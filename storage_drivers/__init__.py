@@ -1,5 +1,9 @@
 """Storage drivers: one small contract over local disk, PyFilesystem2 URLs,
-S3 and Swift, plus composable wrappers. Plain Python, no Odoo import."""
+S3 and Swift, plus composable wrappers. Plain Python, no Odoo import.
+
+Modules needing optional dependencies are imported explicitly, e.g.
+``from storage_drivers.encryption import EncryptingDriver`` (cryptography).
+"""
 
 from .base import CheckResult, ObjectStat, StorageDriver, Usage
 from .errors import (
@@ -10,6 +14,7 @@ from .errors import (
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
+    UnknownMasterKey,
 )
 from .fs_driver import FSDriver, FSURLDriver, LocalDriver
 from .keys import join_key, validate_key, validate_prefix
@@ -30,6 +35,7 @@ __all__ = [
     "StorageDriver",
     "StorageError",
     "StorageUnavailable",
+    "UnknownMasterKey",
     "Usage",
     "join_key",
     "validate_key",

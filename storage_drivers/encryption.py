@@ -1,0 +1,314 @@
+"""A driver wrapper encrypting objects at rest (format: :mod:`.envelope`).
+
+Reads always decrypt objects that carry the encryption header and return
+other objects as they are, so switching encryption on or off never makes
+existing objects unreadable. Writes are encrypted when ``encrypt`` is set.
+Sizes reported by :meth:`stat` and :meth:`scan` are plaintext sizes;
+:meth:`usage` reports what the backend stores.
+"""
+
+import contextlib
+import io
+
+from .base import ObjectStat, StorageDriver
+from .envelope import (
+    DEFAULT_CHUNK_SIZE,
+    MAGIC,
+    ChunkCipher,
+    new_header,
+    read_exact,
+    read_header,
+    unwrap_data_key,
+)
+from .errors import ConfigError, ObjectNotFound, StorageError
+from .keys import validate_prefix
+
+#: stored content type of encrypted objects: the real one would leak information
+ENCRYPTED_CONTENT_TYPE = "application/octet-stream"
+
+
+class EncryptingDriver(StorageDriver):
+    """Envelope encryption over any driver.
+
+    ``keys`` is a :class:`~storage_drivers.master_keys.MasterKeyProvider`
+    (``None`` when no master key is configured: plaintext only).
+    """
+
+    def __init__(self, inner, keys=None, *, encrypt=True, chunk_size=DEFAULT_CHUNK_SIZE):
+        if encrypt and keys is None:
+            raise ConfigError(f"encrypting {inner.label} needs a master key")
+        super().__init__(chunk_size=chunk_size, retries=0)  # the inner driver retries
+        self.inner = inner
+        self.keys = keys
+        self.encrypt = encrypt
+        self.label = f"{inner.label} (encrypted)" if encrypt else inner.label
+
+    # -- writes --------------------------------------------------------------------
+
+    def _put(self, key, stream, *, content_type, overwrite):
+        if not self.encrypt:
+            head, stream = _peek(stream, len(MAGIC))
+            if head != MAGIC:
+                self.inner.put(key, stream, content_type=content_type, overwrite=overwrite)
+                return
+            # stored as is, it would read back as an encrypted object
+            if self.keys is None:
+                raise StorageError(
+                    f"{key!r} starts like an encrypted object; storing it on "
+                    f"{self.label} needs a master key"
+                )
+        self.inner.put(
+            key,
+            _EncryptingReader(stream, self.keys, self.chunk_size),
+            content_type=ENCRYPTED_CONTENT_TYPE,
+            overwrite=overwrite,
+        )
+
+    # -- reads -----------------------------------------------------------------------
+
+    def _open(self, key):
+        raw = self.inner.open(key)
+        try:
+            with self._about(key):
+                header, head = read_header(raw)
+                if header is None:
+                    return _PrefixedReader(head, raw, self.inner.chunk_size)
+                data_key, __ = unwrap_data_key(header, self.keys)
+            return _DecryptingReader(raw, ChunkCipher(header, data_key), f"{key!r} on {self.label}")
+        except BaseException:
+            raw.close()
+            raise
+
+    def header(self, key):
+        """The encryption header of ``key``, or ``None`` for plaintext."""
+        with self.inner.open(key) as raw, self._about(key):
+            return read_header(raw)[0]
+
+    def _stat(self, key):
+        return self._plaintext_stat(self.inner.stat(key))
+
+    def _plaintext_stat(self, stat):
+        header = self.header(stat.key) if stat.size >= len(MAGIC) else None
+        if header is None:
+            return stat
+        with self._about(stat.key):
+            size = header.plaintext_size(stat.size)
+        return ObjectStat(key=stat.key, size=size, modified=stat.modified, etag=stat.etag)
+
+    def _scan(self, prefix):
+        """Reads each object's header for its plaintext size; :meth:`list` does not."""
+        for stat in self.inner.scan(prefix):
+            try:
+                yield self._plaintext_stat(stat)
+            except ObjectNotFound:
+                continue  # deleted since listed
+
+    def list(self, prefix=""):
+        return self.inner.list(validate_prefix(prefix))
+
+    def usage(self):
+        return self.inner.usage()
+
+    def _url(self, key, expires):
+        # a direct URL would serve ciphertext
+        if self.encrypt:
+            return None
+        try:
+            if self.header(key) is not None:
+                return None
+        except ObjectNotFound:
+            pass
+        return self.inner.url(key, expires)
+
+    # -- pass-through ------------------------------------------------------------
+
+    def _delete(self, key):
+        self.inner.delete(key)
+
+    def _exists(self, key):
+        return self.inner.exists(key)
+
+    def _copy(self, src_key, dst_key):
+        self.inner.copy(src_key, dst_key)  # the header travels with the object
+
+    def close(self):
+        self.inner.close()
+
+    def _about(self, key):
+        return _about(f"{key!r} on {self.label}")
+
+
+@contextlib.contextmanager
+def _about(what):
+    """Name the object in storage errors raised inside."""
+    try:
+        yield
+    except StorageError as error:
+        if what in str(error):
+            raise
+        raise type(error)(f"{what}: {error}") from error
+
+
+class ChunkedReader(io.RawIOBase):
+    """A read-only stream over blocks produced on demand by :meth:`_blocks`.
+
+    ``read(size)`` returns ``size`` bytes unless the end is reached; memory
+    holds one block.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._iterator = None
+        self._block = b""
+        self._offset = 0
+        self._position = 0
+
+    def _blocks(self):
+        raise NotImplementedError
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            parts = [self._block[self._offset :]]
+            while self._next():
+                parts.append(self._block)
+            self._offset = len(self._block)
+        else:
+            parts, wanted = [], size
+            while wanted:
+                if self._offset >= len(self._block) and not self._next():
+                    break
+                if not self._offset and len(self._block) <= wanted:
+                    piece = self._block
+                else:
+                    piece = self._block[self._offset : self._offset + wanted]
+                self._offset += len(piece)
+                wanted -= len(piece)
+                parts.append(piece)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._position += len(data)
+        return data
+
+    def readall(self):
+        return self.read()
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _next(self):
+        if self._iterator is None:
+            self._iterator = self._blocks()
+        self._block, self._offset = next(self._iterator, b""), 0
+        return bool(self._block)
+
+
+class _EncryptingReader(ChunkedReader):
+    """Header then sealed chunks of a plaintext source, read ahead by one chunk.
+
+    Rewindable when the source is: a retried upload starts over with a new
+    data key (a nonce is never reused with different data).
+    """
+
+    def __init__(self, source, keys, chunk_size):
+        super().__init__()
+        self._source = source
+        self._keys = keys
+        self._chunk_size = chunk_size
+        self._start = _tell(source)
+        self._position = 0
+
+    def _blocks(self):
+        header, data_key = new_header(self._keys, self._chunk_size)
+        cipher = ChunkCipher(header, data_key)
+        yield header.pack()
+        index, current = 0, read_exact(self._source, self._chunk_size)
+        while True:
+            following = (
+                read_exact(self._source, self._chunk_size)
+                if len(current) == self._chunk_size
+                else b""
+            )
+            yield cipher.seal(index, not following, current)
+            if not following:
+                return
+            index, current = index + 1, following
+
+    def seekable(self):
+        return self._start is not None
+
+    def tell(self):
+        return self._position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        if self._start is None or offset != 0 or whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("an encrypting stream only rewinds to its start")
+        self._source.seek(self._start)
+        self._iterator, self._block, self._offset, self._position = None, b"", 0, 0
+        return 0
+
+
+class _DecryptingReader(ChunkedReader):
+    def __init__(self, raw, cipher, what):
+        super().__init__()
+        self._raw = raw
+        self._cipher = cipher
+        self._what = what
+
+    def _blocks(self):
+        for __, plaintext in self._cipher.blocks(self._raw):
+            if plaintext:
+                yield plaintext
+
+    def _next(self):
+        with _about(self._what):
+            return super()._next()
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _PrefixedReader(ChunkedReader):
+    """``head`` (already read from ``raw``) followed by the rest of ``raw``."""
+
+    def __init__(self, head, raw, chunk_size):
+        super().__init__()
+        self._head = head
+        self._raw = raw
+        self._chunk_size = chunk_size
+
+    def _blocks(self):
+        if self._head:
+            yield self._head
+        while True:
+            block = self._raw.read(self._chunk_size)
+            if not block:
+                return
+            yield block
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+def _tell(stream):
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (AttributeError, OSError):
+        return None
+
+
+def _peek(stream, size):
+    """``(first bytes, a stream still starting with them)``."""
+    start = _tell(stream)
+    head = read_exact(stream, size)
+    if start is not None:
+        stream.seek(start)
+        return head, stream
+    return head, _PrefixedReader(head, stream, DEFAULT_CHUNK_SIZE)
