@@ -58,8 +58,8 @@ class StorageBackend(models.Model):
 
     # -- drivers ----------------------------------------------------------------
 
-    def _driver_values(self):
-        values = super()._driver_values()
+    def _driver_values(self, dbname=None):
+        values = super()._driver_values(dbname)
         provider = self._key_provider()
         # a new current key or a retired one builds a new driver
         values["master_keys"] = provider.fingerprint if provider else None
