@@ -59,7 +59,7 @@ class EncryptingDriver(StorageDriver):
                 )
         self.inner.put(
             key,
-            _EncryptingReader(stream, self.keys, self.chunk_size),
+            encrypting_reader(stream, self.keys, self.chunk_size),
             content_type=ENCRYPTED_CONTENT_TYPE,
             overwrite=overwrite,
         )
@@ -136,6 +136,25 @@ class EncryptingDriver(StorageDriver):
 
     def _about(self, key):
         return _about(f"{key!r} on {self.label}")
+
+
+def encrypting_reader(source, keys, chunk_size=DEFAULT_CHUNK_SIZE):
+    """A stream of the encrypted form of ``source`` (a binary file object)."""
+    return _EncryptingReader(source, keys, chunk_size)
+
+
+def decrypting_reader(raw, keys, what="the object"):
+    """A stream of the plaintext of ``raw``, encrypted or not; closes ``raw``."""
+    try:
+        with _about(what):
+            header, head = read_header(raw)
+            if header is None:
+                return _PrefixedReader(head, raw, DEFAULT_CHUNK_SIZE)
+            data_key, __ = unwrap_data_key(header, keys)
+        return _DecryptingReader(raw, ChunkCipher(header, data_key), what)
+    except BaseException:
+        raw.close()
+        raise
 
 
 @contextlib.contextmanager

@@ -32,31 +32,10 @@ class TestRewrapCommand(KeyManagerCase):
             backend.add(path, SECRET)
         self.addCleanup(lambda: [backend.delete(path) for path in paths])
 
-        odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
         keys = " ".join(f"{key_id}:{material}" for key_id, material in MATERIAL.items())
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(odoo_bin),
-                f"--addons-path={config['addons_path']}",
-                "storage-rewrap",
-                "-c",
-                config.rcfile,
-                "-d",
-                self.env.cr.dbname,
-                "--backend",
-                "local",
-                "--prefix",
-                f"{prefix}/",
-                "--concurrency",
-                "2",
-                "--log-level=warn",
-            ],
-            env={**os.environ, "STORAGE_KEYMANAGER_MASTER_KEYS": keys},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        result = run_rewrap(
+            ["--backend", "local", "--prefix", f"{prefix}/", "--concurrency", "2"],
+            {"STORAGE_KEYMANAGER_MASTER_KEYS": keys},
         )
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
         self.assertIn("3 objects (3 rewrapped in place), 0 failed", result.stdout)
@@ -69,22 +48,30 @@ class TestRewrapCommand(KeyManagerCase):
             self.assertEqual(backend.get(path), SECRET)
 
     def test_command_requires_a_backend(self):
-        odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(odoo_bin),
-                f"--addons-path={config['addons_path']}",
-                "storage-rewrap",
-                "-c",
-                config.rcfile,
-                "-d",
-                self.env.cr.dbname,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_rewrap([], {})
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("--backend CODE are required", result.stderr)
+
+
+def run_rewrap(arguments, variables):
+    """``odoo-bin storage-rewrap`` on the test database, in its own process."""
+    odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+    return subprocess.run(
+        [
+            sys.executable,
+            str(odoo_bin),
+            f"--addons-path={config['addons_path']}",
+            "storage-rewrap",
+            "-c",
+            config.rcfile,
+            "-d",
+            odoo.tests.common.get_db_name(),
+            "--log-level=warn",
+            *arguments,
+        ],
+        env={**os.environ, **variables},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

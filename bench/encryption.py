@@ -1,0 +1,232 @@
+"""Throughput and memory of encryption at rest (storage_drivers.encryption).
+
+1. The cipher alone: one object encrypted then decrypted in memory.
+2. Transfers: one large object (200 MB by default) uploaded then downloaded
+   through the plain driver and through the encrypting wrapper, each case in
+   a fresh Python process, reporting throughput and peak RSS growth. The
+   backend is S3 (a real SeaweedFS on 127.0.0.1) when the S3 driver is
+   available, else local disk (and the report says so).
+
+    STORAGE_SERVICES_VENV=.venv-services .venv/bin/python bench/encryption.py \
+        [--size-mb 200] [--backend s3|local]
+
+Targets: encrypted throughput >= 90 % of plaintext, peak RSS growth < 64 MB.
+"""
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+MIB = 1024 * 1024
+CASES = ("plain-upload", "encrypted-upload", "plain-download", "encrypted-download")
+RATIO_TARGET = 0.90
+MEMORY_LIMIT_MB = 64
+
+
+class Source(io.RawIOBase):
+    """``size`` bytes made on the fly: a non-seekable stream holding 1 MiB."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.block = hashlib.sha256(b"bench").digest() * (MIB // 32)
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.left, MIB)
+        buffer[:count] = self.block[:count]
+        self.left -= count
+        return count
+
+
+def memory_bytes(field):
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def master_keys():
+    from storage_drivers.master_keys import LocalMasterKeys
+
+    return LocalMasterKeys({"bench": hashlib.sha256(b"bench key").digest()})
+
+
+def make_inner(settings):
+    if settings["backend"] == "local":
+        from storage_drivers import LocalDriver
+
+        return LocalDriver(settings["root"])
+    from storage_drivers.s3 import S3Driver
+
+    return S3Driver(settings["bucket"], **settings["s3"])
+
+
+def bench_cipher(size):
+    """Encrypt ``size`` bytes into memory, then decrypt them; MiB/s of each."""
+    from storage_drivers.encryption import decrypting_reader, encrypting_reader
+
+    keys = master_keys()
+    encrypted = io.BytesIO()
+    started = time.monotonic()
+    stream = encrypting_reader(Source(size), keys)
+    while chunk := stream.read(MIB):
+        encrypted.write(chunk)
+    encrypt = time.monotonic() - started
+    encrypted.seek(0)
+    started = time.monotonic()
+    received = 0
+    with decrypting_reader(encrypted, keys) as stream:
+        while chunk := stream.read(MIB):
+            received += len(chunk)
+    decrypt = time.monotonic() - started
+    assert received == size
+    return {"encrypt_mb_per_s": size / MIB / encrypt, "decrypt_mb_per_s": size / MIB / decrypt}
+
+
+def run_case(case, settings, size):
+    """One transfer in this (fresh) process; returns a result dict."""
+    from storage_drivers.encryption import EncryptingDriver
+
+    inner = make_inner(settings)
+    kind, direction = case.split("-")
+    driver = EncryptingDriver(inner, master_keys()) if kind == "encrypted" else inner
+    key = f"{kind}/object"
+    driver.put("warm-up", b"x")  # connections, imports, lazy state
+    driver.get("warm-up")
+    before = memory_bytes("VmRSS")
+    started = time.monotonic()
+    if direction == "upload":
+        driver.put(key, Source(size))
+        moved = size
+    else:
+        moved = 0
+        with driver.open(key) as stream:
+            while chunk := stream.read(MIB):
+                moved += len(chunk)
+    seconds = time.monotonic() - started
+    if moved != size:
+        raise RuntimeError(f"{case}: moved {moved} bytes instead of {size}")
+    return {
+        "case": case,
+        "seconds": seconds,
+        "mb_per_s": size / MIB / seconds,
+        "peak_growth_mb": (memory_bytes("VmHWM") - before) / MIB,
+    }
+
+
+def s3_available():
+    try:
+        import storage_drivers.s3  # noqa: F401  pylint: disable=unused-import
+        from harness import seaweedfs  # noqa: F401  pylint: disable=unused-import
+    except ImportError:
+        return False
+    return True
+
+
+def start_backend(name, workdir):
+    """``(settings, stop)`` of the backend to measure."""
+    if name == "local":
+        return {"backend": "local", "root": os.path.join(workdir, "store")}, lambda: None
+    from harness.process import install_cleanup
+    from harness.seaweedfs import SeaweedFS
+    from storage_drivers.s3 import S3Driver
+
+    install_cleanup()
+    server = SeaweedFS(parent=workdir).start()
+    options = server.settings()
+    s3 = {name: options[name] for name in ("endpoint_url", "region", "access_key", "secret_key")}
+    S3Driver("bench", create_bucket=True, **s3).put("created", b"")
+    return {"backend": "s3", "bucket": "bench", "s3": s3}, server.stop
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--backend", choices=("s3", "local"))
+    parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--settings", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    size = args.size_mb * MIB
+    if args.case:
+        print(json.dumps(run_case(args.case, json.loads(args.settings), size)))
+        return 0
+
+    backend = args.backend or ("s3" if s3_available() else "local")
+    cipher = bench_cipher(size)
+    workdir = tempfile.mkdtemp(prefix="bench-encryption-")
+    settings, stop = start_backend(backend, workdir)
+    results = []
+    try:
+        for case in CASES:
+            output = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--case",
+                    case,
+                    "--size-mb",
+                    str(args.size_mb),
+                    "--settings",
+                    json.dumps(settings),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            results.append(json.loads(output.strip().splitlines()[-1]))
+    finally:
+        stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report(cipher, results, backend, args.size_mb)
+
+
+def report(cipher, results, backend, size_mb):
+    where = "SeaweedFS S3 on 127.0.0.1" if backend == "s3" else "local disk (no S3 driver here)"
+    print(f"\nEncryption at rest, one {size_mb} MB object, {where}\n")
+    print(
+        f"cipher alone (in memory): encrypt {cipher['encrypt_mb_per_s']:.0f} MB/s, "
+        f"decrypt {cipher['decrypt_mb_per_s']:.0f} MB/s\n"
+    )
+    print("| case | time (s) | MB/s | peak RSS growth (MB) |")
+    print("| --- | ---: | ---: | ---: |")
+    for result in results:
+        print(
+            f"| {result['case']} | {result['seconds']:.2f} | {result['mb_per_s']:.0f} "
+            f"| {result['peak_growth_mb']:.1f} |"
+        )
+    by_case = {result["case"]: result for result in results}
+    ok = True
+    print()
+    for direction in ("upload", "download"):
+        ratio = (
+            by_case[f"encrypted-{direction}"]["mb_per_s"]
+            / by_case[f"plain-{direction}"]["mb_per_s"]
+        )
+        ok &= ratio >= RATIO_TARGET
+        print(f"{direction}: encrypted throughput = {ratio:.0%} of plaintext")
+    worst = max(result["peak_growth_mb"] for result in results if "encrypted" in result["case"])
+    ok &= worst < MEMORY_LIMIT_MB
+    print(
+        f"\ntargets: encrypted >= {RATIO_TARGET:.0%} of plaintext, "
+        f"peak RSS growth < {MEMORY_LIMIT_MB} MB: {'met' if ok else 'NOT met'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
