@@ -14,6 +14,7 @@ from .base import ObjectStat, StorageDriver
 from .envelope import (
     DEFAULT_CHUNK_SIZE,
     MAGIC,
+    TAG_BYTES,
     ChunkCipher,
     new_header,
     read_exact,
@@ -22,6 +23,7 @@ from .envelope import (
 )
 from .errors import ConfigError, ObjectNotFound, StorageError
 from .keys import validate_prefix
+from .streams import ReadAhead
 
 #: stored content type of encrypted objects: the real one would leak information
 ENCRYPTED_CONTENT_TYPE = "application/octet-stream"
@@ -181,9 +183,34 @@ class ChunkedReader(io.RawIOBase):
         self._block = b""
         self._offset = 0
         self._position = 0
+        self._read_ahead = None
 
     def _blocks(self):
         raise NotImplementedError
+
+    def _ahead(self, iterator, after=2):
+        """The items of ``iterator``: the first ``after`` ones from here, the
+        others from a :class:`ReadAhead` thread (small objects start none).
+
+        ``iterator`` must not reference this reader, so that an abandoned
+        reader is collected, which stops the thread.
+        """
+        for __ in range(after):
+            item = next(iterator, None)
+            if item is None:
+                return
+            yield item
+        self._read_ahead = ReadAhead(iterator)
+        yield from self._read_ahead
+
+    def _stop_ahead(self):
+        if self._read_ahead is not None:
+            self._read_ahead.close()
+            self._read_ahead = None
+
+    def close(self):
+        self._stop_ahead()
+        super().close()
 
     def readable(self):
         return True
@@ -225,8 +252,15 @@ class ChunkedReader(io.RawIOBase):
         return bool(self._block)
 
 
+class _IteratorReader(ChunkedReader):
+    def __init__(self, iterator):
+        super().__init__()
+        self._iterator = iterator
+
+
 class _EncryptingReader(ChunkedReader):
-    """Header then sealed chunks of a plaintext source, read ahead by one chunk.
+    """Header then sealed chunks of a plaintext source; sealing runs ahead in
+    a thread, overlapping with the consumer's writes.
 
     Rewindable when the source is: a retried upload starts over with a new
     data key (a nonce is never reused with different data).
@@ -241,20 +275,7 @@ class _EncryptingReader(ChunkedReader):
         self._position = 0
 
     def _blocks(self):
-        header, data_key = new_header(self._keys, self._chunk_size)
-        cipher = ChunkCipher(header, data_key)
-        yield header.pack()
-        index, current = 0, read_exact(self._source, self._chunk_size)
-        while True:
-            following = (
-                read_exact(self._source, self._chunk_size)
-                if len(current) == self._chunk_size
-                else b""
-            )
-            yield cipher.seal(index, not following, current)
-            if not following:
-                return
-            index, current = index + 1, following
+        return self._ahead(_sealed_blocks(self._source, self._keys, self._chunk_size))
 
     def seekable(self):
         return self._start is not None
@@ -265,12 +286,31 @@ class _EncryptingReader(ChunkedReader):
     def seek(self, offset, whence=io.SEEK_SET):
         if self._start is None or offset != 0 or whence != io.SEEK_SET:
             raise io.UnsupportedOperation("an encrypting stream only rewinds to its start")
+        self._stop_ahead()
         self._source.seek(self._start)
         self._iterator, self._block, self._offset, self._position = None, b"", 0, 0
         return 0
 
 
+def _sealed_blocks(source, keys, chunk_size):
+    """The header, then each chunk sealed (one chunk read ahead: the last
+    one is sealed as final)."""
+    header, data_key = new_header(keys, chunk_size)
+    cipher = ChunkCipher(header, data_key)
+    yield header.pack()
+    index, current = 0, read_exact(source, chunk_size)
+    while True:
+        following = read_exact(source, chunk_size) if len(current) == chunk_size else b""
+        yield cipher.seal(index, not following, current)
+        if not following:
+            return
+        index, current = index + 1, following
+
+
 class _DecryptingReader(ChunkedReader):
+    """Plaintext of the chunks of ``raw``; reading ``raw`` runs ahead in a
+    thread, overlapping with decryption."""
+
     def __init__(self, raw, cipher, what):
         super().__init__()
         self._raw = raw
@@ -278,7 +318,9 @@ class _DecryptingReader(ChunkedReader):
         self._what = what
 
     def _blocks(self):
-        for __, plaintext in self._cipher.blocks(self._raw):
+        raw, size = self._raw, self._cipher.header.chunk_size + TAG_BYTES
+        stream = _IteratorReader(self._ahead(iter(lambda: read_exact(raw, size), b"")))
+        for __, plaintext in self._cipher.blocks(stream):
             if plaintext:
                 yield plaintext
 
@@ -288,6 +330,7 @@ class _DecryptingReader(ChunkedReader):
 
     def close(self):
         if not self.closed:
+            self._stop_ahead()
             self._raw.close()
         super().close()
 

@@ -1,10 +1,12 @@
 """Encryption at rest over local disk and mem:// (S3 and Swift: add a class)."""
 
+import gc
 import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -118,7 +120,7 @@ def test_a_killed_rewrap_is_resumed(tmp_path):
     """SIGKILL a re-wrap run mid-way: every object stays readable, a rerun finishes."""
     root = str(tmp_path / "store")
     driver = EncryptingDriver(LocalDriver(root), keys("k1"), chunk_size=256)
-    count = 1500  # more progress lines than a pipe holds: the child cannot finish alone
+    count = 800  # more progress lines than a pipe holds (64 KiB): the child cannot finish alone
     for index in range(count):
         driver.put(f"{index % 7}/{index}", pattern(index, 300 + index % 500))
     child = subprocess.Popen(
@@ -161,3 +163,27 @@ def test_stat_of_a_truncated_object(local_driver):
     local_driver.put("obj", local_driver.get("obj")[: header.size + 10])
     with pytest.raises(IntegrityError, match="truncated"):
         driver.stat("obj")
+
+
+def read_ahead_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "storage-read-ahead"]
+
+
+def test_read_ahead_threads_end_with_their_stream(local_driver):
+    driver = EncryptingDriver(local_driver, keys("k1"), chunk_size=1024)
+    data = pattern(0, 200 * 1024)
+    driver.put("big", data)
+    driver.put("small", data[:1500])  # two chunks: read without a thread
+    assert not read_ahead_threads()
+    with driver.open("small") as stream:
+        assert stream.read() == data[:1500]
+        assert not read_ahead_threads()
+    with driver.open("big") as stream:
+        assert stream.read(5000) == data[:5000]
+        assert read_ahead_threads()
+    assert not read_ahead_threads()
+    abandoned = driver.open("big")
+    abandoned.read(5000)
+    del abandoned  # never closed: collected, which stops its thread
+    gc.collect()
+    assert not read_ahead_threads()
