@@ -69,17 +69,7 @@ class EncryptingDriver(StorageDriver):
     # -- reads -----------------------------------------------------------------------
 
     def _open(self, key):
-        raw = self.inner.open(key)
-        try:
-            with self._about(key):
-                header, head = read_header(raw)
-                if header is None:
-                    return _PrefixedReader(head, raw, self.inner.chunk_size)
-                data_key, __ = unwrap_data_key(header, self.keys)
-            return _DecryptingReader(raw, ChunkCipher(header, data_key), f"{key!r} on {self.label}")
-        except BaseException:
-            raw.close()
-            raise
+        return decrypting_reader(self.inner.open(key), self.keys, f"{key!r} on {self.label}")
 
     def header(self, key):
         """The encryption header of ``key``, or ``None`` for plaintext."""
@@ -151,7 +141,7 @@ def decrypting_reader(raw, keys, what="the object"):
         with _about(what):
             header, head = read_header(raw)
             if header is None:
-                return _PrefixedReader(head, raw, DEFAULT_CHUNK_SIZE)
+                return _PrefixedReader(head, raw)
             data_key, __ = unwrap_data_key(header, keys)
         return _DecryptingReader(raw, ChunkCipher(header, data_key), what)
     except BaseException:
@@ -335,23 +325,35 @@ class _DecryptingReader(ChunkedReader):
         super().close()
 
 
-class _PrefixedReader(ChunkedReader):
+class _PrefixedReader(io.RawIOBase):
     """``head`` (already read from ``raw``) followed by the rest of ``raw``."""
 
-    def __init__(self, head, raw, chunk_size):
+    def __init__(self, head, raw):
         super().__init__()
         self._head = head
         self._raw = raw
-        self._chunk_size = chunk_size
 
-    def _blocks(self):
-        if self._head:
-            yield self._head
-        while True:
-            block = self._raw.read(self._chunk_size)
-            if not block:
-                return
-            yield block
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            data, self._head = self._head + self._raw.read(), b""
+            return data
+        if not self._head:
+            return self._raw.read(size)
+        data, self._head = self._head[:size], self._head[size:]
+        if len(data) < size:
+            data += self._raw.read(size - len(data)) or b""
+        return data
+
+    def readall(self):
+        return self.read()
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
     def close(self):
         if not self.closed:
@@ -373,4 +375,4 @@ def _peek(stream, size):
     if start is not None:
         stream.seek(start)
         return head, stream
-    return head, _PrefixedReader(head, stream, DEFAULT_CHUNK_SIZE)
+    return head, _PrefixedReader(head, stream)
