@@ -14,7 +14,6 @@ from .base import ObjectStat, StorageDriver
 from .envelope import (
     DEFAULT_CHUNK_SIZE,
     MAGIC,
-    TAG_BYTES,
     ChunkCipher,
     new_header,
     read_exact,
@@ -242,12 +241,6 @@ class ChunkedReader(io.RawIOBase):
         return bool(self._block)
 
 
-class _IteratorReader(ChunkedReader):
-    def __init__(self, iterator):
-        super().__init__()
-        self._iterator = iterator
-
-
 class _EncryptingReader(ChunkedReader):
     """Header then sealed chunks of a plaintext source; sealing runs ahead in
     a thread, overlapping with the consumer's writes.
@@ -308,9 +301,7 @@ class _DecryptingReader(ChunkedReader):
         self._what = what
 
     def _blocks(self):
-        raw, size = self._raw, self._cipher.header.chunk_size + TAG_BYTES
-        stream = _IteratorReader(self._ahead(iter(lambda: read_exact(raw, size), b"")))
-        for __, plaintext in self._cipher.blocks(stream):
+        for __, plaintext in self._cipher.blocks(self._ahead(self._cipher.raw_blocks(self._raw))):
             if plaintext:
                 yield plaintext
 

@@ -91,7 +91,7 @@ class _RewrittenReader(ChunkedReader):
 
     def _blocks(self):
         yield self._header_bytes
-        for block, __ in self._cipher.blocks(self._raw):
+        for block, __ in self._cipher.blocks(self._cipher.raw_blocks(self._raw)):
             yield block
 
 
