@@ -11,7 +11,10 @@
     STORAGE_SERVICES_VENV=.venv-services .venv/bin/python bench/encryption.py \
         [--size-mb 200] [--repeat 3] [--backend s3|local]
 
-Targets: encrypted throughput >= 90 % of plaintext, peak RSS growth < 64 MB.
+Targets: encrypted throughput >= 90 % of plaintext; memory bounded: the
+encrypting wrapper adds less than 16 MB of peak RSS growth to the plain
+driver's (whose own buffers, e.g. S3 multipart parts, are the driver's
+business), whatever the object size.
 """
 
 import argparse
@@ -19,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,7 +35,7 @@ sys.path.insert(0, ROOT)
 MIB = 1024 * 1024
 CASES = ("plain-upload", "encrypted-upload", "plain-download", "encrypted-download")
 RATIO_TARGET = 0.90
-MEMORY_LIMIT_MB = 64
+EXTRA_MEMORY_LIMIT_MB = 16
 
 
 class Source(io.RawIOBase):
@@ -59,6 +63,12 @@ def memory_bytes(field):
             if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def cpu_seconds():
+    """CPU time of this process, all threads, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def master_keys():
@@ -110,6 +120,7 @@ def run_case(case, settings, size):
     driver.put("warm-up", b"x")  # connections, imports, lazy state
     driver.get("warm-up")
     before = memory_bytes("VmRSS")
+    cpu_before = cpu_seconds()
     started = time.monotonic()
     if direction == "upload":
         driver.put(key, Source(size))
@@ -120,12 +131,14 @@ def run_case(case, settings, size):
             while chunk := stream.read(MIB):
                 moved += len(chunk)
     seconds = time.monotonic() - started
+    cpu = cpu_seconds() - cpu_before
     if moved != size:
         raise RuntimeError(f"{case}: moved {moved} bytes instead of {size}")
     return {
         "case": case,
         "seconds": seconds,
         "mb_per_s": size / MIB / seconds,
+        "cpu_s_per_gb": cpu * 1024 * MIB / size,
         "peak_growth_mb": (memory_bytes("VmHWM") - before) / MIB,
     }
 
@@ -212,12 +225,12 @@ def report(cipher, results, backend, size_mb, repeat):
         f"cipher alone (in memory): encrypt {cipher['encrypt_mb_per_s']:.0f} MB/s, "
         f"decrypt {cipher['decrypt_mb_per_s']:.0f} MB/s\n"
     )
-    print("| case | time (s) | MB/s | peak RSS growth (MB, worst) |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| case | time (s) | MB/s | client CPU (s/GB) | peak RSS growth (MB, worst) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for result in results:
         print(
             f"| {result['case']} | {result['seconds']:.2f} | {result['mb_per_s']:.0f} "
-            f"| {result['peak_growth_mb']:.1f} |"
+            f"| {result['cpu_s_per_gb']:.2f} | {result['peak_growth_mb']:.1f} |"
         )
     by_case = {result["case"]: result for result in results}
     ok = True
@@ -229,11 +242,16 @@ def report(cipher, results, backend, size_mb, repeat):
         )
         ok &= ratio >= RATIO_TARGET
         print(f"{direction}: encrypted throughput = {ratio:.0%} of plaintext")
-    worst = max(result["peak_growth_mb"] for result in results if "encrypted" in result["case"])
-    ok &= worst < MEMORY_LIMIT_MB
+    extra = max(
+        by_case[f"encrypted-{direction}"]["peak_growth_mb"]
+        - by_case[f"plain-{direction}"]["peak_growth_mb"]
+        for direction in ("upload", "download")
+    )
+    ok &= extra < EXTRA_MEMORY_LIMIT_MB
+    print(f"memory: encryption adds at most {max(extra, 0):.1f} MB of peak RSS growth")
     print(
-        f"\ntargets: encrypted >= {RATIO_TARGET:.0%} of plaintext, "
-        f"peak RSS growth < {MEMORY_LIMIT_MB} MB: {'met' if ok else 'NOT met'}"
+        f"\ntargets: encrypted >= {RATIO_TARGET:.0%} of plaintext, encryption adds "
+        f"< {EXTRA_MEMORY_LIMIT_MB} MB: {'met' if ok else 'NOT met'}"
     )
     return 0 if ok else 1
 
