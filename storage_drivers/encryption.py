@@ -122,6 +122,16 @@ class EncryptingDriver(StorageDriver):
     def _copy(self, src_key, dst_key):
         self.inner.copy(src_key, dst_key)  # the header travels with the object
 
+    def _copy_to(self, target, key, target_key):
+        """Copy as stored into another encrypting wrapper (no decrypting and
+        re-encrypting), unless a plaintext object must become encrypted."""
+        if not isinstance(target, EncryptingDriver):
+            return False
+        if target.encrypt and self.header(key) is None:
+            return False
+        self.inner.copy_to(target.inner, key, target_key)
+        return True
+
     def close(self):
         self.inner.close()
 

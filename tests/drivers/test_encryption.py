@@ -187,3 +187,22 @@ def test_read_ahead_threads_end_with_their_stream(local_driver):
     del abandoned  # never closed: collected, which stops its thread
     gc.collect()
     assert not read_ahead_threads()
+
+
+def test_copy_to_another_backend(tmp_path):
+    first, second = LocalDriver(str(tmp_path / "one")), LocalDriver(str(tmp_path / "two"))
+    source = EncryptingDriver(first, keys("k1"))
+    encrypting = EncryptingDriver(second, keys("k1"))
+    source.put("secret", SECRET)
+    EncryptingDriver(first, None, encrypt=False).put("plain", b"in clear")
+
+    source.copy_to(encrypting, "secret")
+    assert second.get("secret") == first.get("secret")  # copied as stored
+    source.copy_to(encrypting, "plain")
+    assert second.get("plain") != b"in clear"  # encrypted on the way
+    assert encrypting.get("plain") == b"in clear"
+
+    source.copy_to(EncryptingDriver(second, keys("k1"), encrypt=False), "plain", "plain2")
+    assert second.get("plain2") == b"in clear"
+    source.copy_to(second, "secret", "decrypted")  # a driver that does not decrypt
+    assert second.get("decrypted") == SECRET
