@@ -1,4 +1,4 @@
-"""Encryption at rest over local disk and mem:// (S3 and Swift: add a class)."""
+"""Encryption at rest over local disk, mem:// and Swift (S3: add a class)."""
 
 import gc
 import io
@@ -17,6 +17,7 @@ from storage_drivers.rewrap import CURRENT, IN_PLACE, rewrap_all, rewrap_object
 
 from .contract import MIB, pattern
 from .encryption_cases import K1, K2, SECRET, EncryptingContract, EncryptionCases, keys
+from .test_swift_driver import make_driver as make_swift_driver
 
 
 @pytest.fixture
@@ -27,6 +28,13 @@ def local_driver(tmp_path):
 @pytest.fixture
 def mem_driver():
     return FSURLDriver("mem://", chunk_size=MIB)
+
+
+@pytest.fixture
+def swift_driver(swift_service):
+    driver = make_swift_driver(swift_service)
+    yield driver
+    driver.close()
 
 
 class TestEncryptionOnLocalDisk(EncryptionCases):
@@ -43,6 +51,16 @@ class TestEncryptingContractOnLocalDisk(EncryptingContract):
 
 class TestEncryptingContractOnMem(EncryptingContract):
     inner_fixture = "mem_driver"
+
+
+class TestEncryptionOnSwift(EncryptionCases):
+    inner_fixture = "swift_driver"
+    flip_stride = 7  # one request per flipped byte
+
+
+class TestEncryptingContractOnSwift(EncryptingContract):
+    inner_fixture = "swift_driver"
+    many_keys = 120  # as the Swift driver's own contract run
 
 
 def test_encryption_needs_a_master_key(local_driver):
