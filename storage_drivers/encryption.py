@@ -10,7 +10,7 @@ Sizes reported by :meth:`stat` and :meth:`scan` are plaintext sizes;
 import contextlib
 import io
 
-from .base import ObjectStat, StorageDriver
+from .base import CheckResult, ObjectStat, StorageDriver
 from .envelope import (
     DEFAULT_CHUNK_SIZE,
     MAGIC,
@@ -110,6 +110,20 @@ class EncryptingDriver(StorageDriver):
         except ObjectNotFound:
             pass
         return self.inner.url(key, expires)
+
+    def check(self):
+        """The backend's own check, then a probe through encryption."""
+        result = self.inner.check()
+        if not (result.ok and self.encrypt):
+            return result
+        probe = super().check()
+        if not probe.ok:
+            return probe
+        return CheckResult(
+            True,
+            f"{result.message}; an encrypted probe read back correctly",
+            result.seconds + probe.seconds,
+        )
 
     # -- pass-through ------------------------------------------------------------
 

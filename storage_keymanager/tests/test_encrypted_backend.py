@@ -26,6 +26,9 @@ class TestEncryptedBackend(KeyManagerCase):
             self.assertEqual(stream.read(len(SECRET)), SECRET)
         self.assertIn("(encrypted)", backend.location)
         self.assertEqual(backend.master_key_id, "k1")
+        action = backend.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("an encrypted probe read back correctly", action["params"]["message"])
 
     def test_switching_encryption_keeps_every_file_readable(self):
         self.use_keys("k1")

@@ -233,6 +233,15 @@ class EncryptionCases(InnerDriver):
             EncryptingDriver(inner, None, encrypt=False).put("other", io.BytesIO(tricky))
         assert not inner.exists("other")
 
+    def test_check_runs_the_backend_check_then_an_encrypted_probe(self, driver, inner):
+        result = driver.check()
+        assert result.ok, result.message
+        assert result.message.startswith(inner.check().message.split(":")[0])
+        assert result.message.endswith("an encrypted probe read back correctly")
+        assert list(inner.list("")) == []
+        plain = EncryptingDriver(inner, None, encrypt=False).check()
+        assert plain.ok and "encrypted probe" not in plain.message
+
     def test_no_direct_url_to_ciphertext(self, driver):
         driver.put("obj", SECRET)
         assert driver.url("obj") is None
