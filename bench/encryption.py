@@ -89,7 +89,7 @@ def make_inner(settings):
 
 def bench_cipher(size):
     """Encrypt ``size`` bytes into memory, then decrypt them; MiB/s of each."""
-    from storage_drivers.encryption import decrypting_reader, encrypting_reader
+    from storage_drivers.encrypted_streams import decrypting_reader, encrypting_reader
 
     keys = master_keys()
     encrypted = io.BytesIO()

@@ -16,7 +16,8 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from .encryption import ENCRYPTED_CONTENT_TYPE, ChunkedReader
+from .encrypted_streams import ChunkedReader
+from .encryption import ENCRYPTED_CONTENT_TYPE
 from .envelope import MAX_SLOT_SIZE, ChunkCipher, Header, Slot, read_header, unwrap_data_key
 from .errors import ConfigError, ObjectNotFound, StorageError
 from .progress import Progress

@@ -11,7 +11,8 @@ import threading
 import pytest
 
 from storage_drivers import FSURLDriver, IntegrityError, LocalDriver
-from storage_drivers.encryption import EncryptingDriver, _EncryptingReader
+from storage_drivers.encrypted_streams import encrypting_reader
+from storage_drivers.encryption import EncryptingDriver
 from storage_drivers.envelope import Slot, read_header
 from storage_drivers.rewrap import CURRENT, IN_PLACE, rewrap_all, rewrap_object
 
@@ -77,7 +78,7 @@ def test_retried_upload_starts_over_with_a_new_data_key(local_driver):
     driver = EncryptingDriver(local_driver, keys("k1"), chunk_size=64)
     source = io.BytesIO(b"0123456789" * 50)
     source.seek(100)
-    reader = _EncryptingReader(source, driver.keys, 64)
+    reader = encrypting_reader(source, driver.keys, 64)
     first = reader.read(300)
     assert reader.tell() == 300
     assert reader.seek(0) == 0
@@ -165,7 +166,7 @@ def test_a_killed_rewrap_is_resumed(tmp_path):
 REWRAP_CHILD = """
 import logging, os, sys
 from storage_drivers import LocalDriver
-from storage_drivers.encryption import EncryptingDriver, _EncryptingReader
+from storage_drivers.encryption import EncryptingDriver
 from storage_drivers.master_keys import LocalMasterKeys
 from storage_drivers.rewrap import rewrap_all
 logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
