@@ -68,6 +68,18 @@ class TestMasterKeys(TransactionCase):
         ):
             self.keys._get_provider()
 
+    def test_list_view(self):
+        action = self.env.ref("storage_keymanager.storage_master_key_action")
+        self.assertEqual(action.res_model, "storage.master.key")
+        views = self.keys.get_views([(False, "list")])["views"]
+        self.assertIn('create="0"', views["list"]["arch"])
+        with master_keys("k1", "k2"):
+            result = self.keys.web_search_read([], {"name": {}, "is_current": {}})
+        self.assertEqual(
+            [(row["name"], row["is_current"]) for row in result["records"]],
+            [("k1", False), ("k2", True)],
+        )
+
     def test_only_administrators_see_key_ids(self):
         user = new_test_user(self.env, login="key_user", groups="base.group_user")
         with master_keys("k1"), self.assertRaises(AccessError):
