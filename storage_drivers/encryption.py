@@ -33,6 +33,13 @@ class EncryptingDriver(StorageDriver):
         self.encrypt = encrypt
         self.label = f"{inner.label} (encrypted)" if encrypt else inner.label
 
+    def __getattr__(self, name):
+        # only called for attributes the wrapper lacks: the inner driver's
+        # settings (bucket, container, root...) stay readable through it
+        if name.startswith("_") or name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     # -- writes --------------------------------------------------------------------
 
     def _put(self, key, stream, *, content_type, overwrite):

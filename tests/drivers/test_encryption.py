@@ -225,3 +225,12 @@ def test_copy_to_another_backend(tmp_path):
     assert second.get("plain2") == b"in clear"
     source.copy_to(second, "secret", "decrypted")  # a driver that does not decrypt
     assert second.get("decrypted") == SECRET
+
+
+def test_inner_settings_show_through(local_driver):
+    driver = EncryptingDriver(local_driver, keys("k1"))
+    assert driver.root == local_driver.root
+    with pytest.raises(AttributeError):
+        driver.no_such_setting  # noqa: B018
+    with pytest.raises(AttributeError):
+        driver._fs  # noqa: B018 - private attributes stay private
