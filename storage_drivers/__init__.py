@@ -1,7 +1,8 @@
 """Storage drivers: one small contract over local disk, PyFilesystem2 URLs,
 S3 and Swift, plus composable wrappers. Plain Python, no Odoo import.
 
-Modules needing optional dependencies are imported explicitly, e.g.
+Backend libraries (boto3...) are imported when a driver first needs them;
+modules needing optional dependencies are imported explicitly, e.g.
 ``from storage_drivers.encryption import EncryptingDriver`` (cryptography).
 """
 
@@ -19,6 +20,7 @@ from .errors import (
 from .fs_driver import FSDriver, FSURLDriver, LocalDriver
 from .keys import join_key, validate_key, validate_prefix
 from .prefix import PrefixDriver
+from .s3 import S3Driver
 
 __all__ = [
     "CheckResult",
@@ -32,6 +34,7 @@ __all__ = [
     "ObjectNotFound",
     "ObjectStat",
     "PrefixDriver",
+    "S3Driver",
     "StorageDriver",
     "StorageError",
     "StorageUnavailable",

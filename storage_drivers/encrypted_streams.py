@@ -14,7 +14,7 @@ from .envelope import (
     unwrap_data_key,
 )
 from .errors import StorageError
-from .streams import ReadAhead
+from .streams import ReadAhead, ReadStream
 
 
 def encrypting_reader(source, keys, chunk_size=DEFAULT_CHUNK_SIZE):
@@ -47,22 +47,7 @@ def naming(what):
         raise type(error)(f"{what}: {error}") from error
 
 
-class ReadOnlyStream(io.RawIOBase):
-    """A binary read stream defined by its :meth:`read`."""
-
-    def readable(self):
-        return True
-
-    def readall(self):
-        return self.read()
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-class ChunkedReader(ReadOnlyStream):
+class ChunkedReader(ReadStream):
     """A read-only stream over blocks produced on demand by :meth:`_blocks`.
 
     ``read(size)`` returns ``size`` bytes unless the end is reached; memory
@@ -125,6 +110,9 @@ class ChunkedReader(ReadOnlyStream):
         data = parts[0] if len(parts) == 1 else b"".join(parts)
         self._position += len(data)
         return data
+
+    def readall(self):
+        return self.read()
 
     def _next(self):
         if self._iterator is None:
@@ -208,7 +196,7 @@ class _DecryptingReader(ChunkedReader):
         super().close()
 
 
-class _PrefixedReader(ReadOnlyStream):
+class _PrefixedReader(ReadStream):
     """``head`` (already read from ``raw``) followed by the rest of ``raw``."""
 
     def __init__(self, head, raw):
@@ -226,6 +214,9 @@ class _PrefixedReader(ReadOnlyStream):
         if len(data) < size:
             data += self._raw.read(size - len(data)) or b""
         return data
+
+    def readall(self):
+        return self.read()
 
     def close(self):
         if not self.closed:

@@ -1,4 +1,4 @@
-"""Encryption at rest over local disk, mem:// and Swift (S3: add a class)."""
+"""Encryption at rest over local disk, mem://, S3 (SeaweedFS) and Swift."""
 
 import gc
 import io
@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 
 import pytest
 
@@ -18,6 +19,8 @@ from storage_drivers.rewrap import CURRENT, IN_PLACE, rewrap_all, rewrap_object
 
 from .contract import MIB, pattern
 from .encryption_cases import K1, K2, SECRET, EncryptingContract, EncryptionCases, keys
+from .test_s3_driver import SMALL as S3_SMALL_PARTS
+from .test_s3_driver import s3_driver as make_s3_driver
 from .test_swift_driver import make_driver as make_swift_driver
 
 
@@ -29,6 +32,22 @@ def local_driver(tmp_path):
 @pytest.fixture
 def mem_driver():
     return FSURLDriver("mem://", chunk_size=MIB)
+
+
+@pytest.fixture(scope="session")
+def s3_encryption_bucket(s3_settings):
+    bucket = f"encryption-{uuid.uuid4().hex[:12]}"
+    check = make_s3_driver(s3_settings, bucket, create_bucket=True).check()  # creates it
+    assert check.ok, check.message
+    return bucket
+
+
+@pytest.fixture
+def s3_driver(s3_settings, s3_encryption_bucket):
+    prefix = f"t-{uuid.uuid4().hex[:12]}"
+    driver = make_s3_driver(s3_settings, s3_encryption_bucket, prefix=prefix, **S3_SMALL_PARTS)
+    yield driver
+    driver.close()
 
 
 @pytest.fixture
@@ -52,6 +71,15 @@ class TestEncryptingContractOnLocalDisk(EncryptingContract):
 
 class TestEncryptingContractOnMem(EncryptingContract):
     inner_fixture = "mem_driver"
+
+
+class TestEncryptionOnS3(EncryptionCases):
+    inner_fixture = "s3_driver"
+    flip_stride = 7  # one request per flipped byte
+
+
+class TestEncryptingContractOnS3(EncryptingContract):
+    inner_fixture = "s3_driver"
 
 
 class TestEncryptionOnSwift(EncryptionCases):
