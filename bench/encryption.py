@@ -32,28 +32,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-MIB = 1024 * 1024
+from bench.s3_memory import MIB, Source  # noqa: E402  (after the path is set)
+
 CASES = ("plain-upload", "encrypted-upload", "plain-download", "encrypted-download")
 RATIO_TARGET = 0.90
 EXTRA_MEMORY_LIMIT_MB = 16
-
-
-class Source(io.RawIOBase):
-    """``size`` bytes made on the fly: a non-seekable stream holding 1 MiB."""
-
-    def __init__(self, size):
-        super().__init__()
-        self.block = hashlib.sha256(b"bench").digest() * (MIB // 32)
-        self.left = size
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        count = min(len(buffer), self.left, MIB)
-        buffer[:count] = self.block[:count]
-        self.left -= count
-        return count
 
 
 def memory_bytes(field):
