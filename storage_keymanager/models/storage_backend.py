@@ -58,6 +58,10 @@ class StorageBackend(models.Model):
 
     # -- drivers ----------------------------------------------------------------
 
+    def _driver_stamp(self, dbname):
+        settings = self.env["storage.master.key"]._key_settings()
+        return (*super()._driver_stamp(dbname), tuple(sorted(settings.items())))
+
     def _driver_values(self, dbname=None):
         values = super()._driver_values(dbname)
         provider = self._key_provider()
