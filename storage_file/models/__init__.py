@@ -1,0 +1,4 @@
+from . import storage_backend
+from . import storage_file
+from . import storage_file_checklist
+from . import storage_file_mixin

@@ -1,0 +1,83 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from urllib.parse import quote, urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class StorageBackend(models.Model):
+    _inherit = "storage.backend"
+
+    filename_strategy = fields.Selection(
+        selection=[("hash", "Content hash"), ("name_with_id", "Readable name")],
+        string="File naming",
+        required=True,
+        default="hash",
+        help="How storage files are named on this backend.\n"
+        "Content hash: <ab>/<sha256>; identical content is stored once.\n"
+        "Readable name: <name>-<id>.<extension>.",
+    )
+    is_public = fields.Boolean(
+        string="Public files",
+        help="Anyone may read the files of this backend: their URL points at the "
+        "storage (or the public base URL) and the Odoo URL serves them to anyone. "
+        "Leave unchecked to check the reader's access rights in Odoo.",
+    )
+    base_url = fields.Char(
+        string="Public base URL",
+        help="URL of this backend's root as seen by browsers, e.g. a CDN "
+        "(https://cdn.example.com/files). File URLs are this URL followed by the "
+        "file's path. Used for public backends only.",
+    )
+    private_file_delivery = fields.Selection(
+        selection=[
+            ("stream", "Stream through Odoo"),
+            ("redirect", "Redirect to a temporary URL"),
+        ],
+        string="Private files",
+        required=True,
+        default="stream",
+        help="How Odoo delivers a private file after checking the reader's rights: "
+        "stream it, or redirect to a short-lived presigned URL of the storage (when "
+        "the backend can make one; otherwise the file is streamed).",
+    )
+    url_expiry = fields.Integer(
+        string="Temporary URL lifetime (s)",
+        default=300,
+        help="Lifetime in seconds of the presigned URLs Odoo redirects to.",
+    )
+
+    @api.constrains("base_url")
+    def _check_base_url(self):
+        for backend in self.filtered("base_url"):
+            parts = urlsplit(backend.base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValidationError(
+                    _("The public base URL must be an http(s) URL, not %r.", backend.base_url)
+                )
+
+    @api.constrains("url_expiry")
+    def _check_url_expiry(self):
+        # S3 presigned URLs live at most 7 days
+        if any(not 1 <= backend.url_expiry <= 7 * 24 * 3600 for backend in self):
+            raise ValidationError(
+                _("The temporary URL lifetime must be between 1 second and 7 days.")
+            )
+
+    def _file_public_url(self, relative_path):
+        """Direct URL of a public file: the base URL, else the driver's URL."""
+        self.ensure_one()
+        effective = self._effective_values()
+        if effective.get("base_url"):
+            return f"{effective['base_url'].rstrip('/')}/{quote(relative_path)}"
+        with self._storage_errors():
+            return self._get_driver().url(relative_path, effective["url_expiry"])
+
+    def _file_temporary_url(self, relative_path):
+        """Short-lived URL for a private file, or None to stream it."""
+        self.ensure_one()
+        effective = self._effective_values()
+        if effective["private_file_delivery"] != "redirect":
+            return None
+        with self._storage_errors():
+            return self._get_driver().url(relative_path, effective["url_expiry"])

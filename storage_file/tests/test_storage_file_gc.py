@@ -1,0 +1,112 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import os
+
+from odoo.tools import mute_logger
+
+from harness.ftp import FTPServer
+
+from .common import StorageFileCase
+
+
+class TestStorageFileGC(StorageFileCase):
+    """Deleting marks; the collector deletes objects after commit, never a
+    referenced one, and retries what failed."""
+
+    def collect(self):
+        self.Files._gc_storage_files_unsafe()
+
+    def test_unlink_rolled_back_keeps_everything(self):
+        storage_file = self.new_file()
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            storage_file.unlink()
+            self.assertTrue(storage_file.to_delete)
+            self.assertFalse(self.Files.search([("id", "=", storage_file.id)]))
+            raise RuntimeError("abort")
+        self.collect()
+        storage_file.invalidate_recordset()
+        self.assertFalse(storage_file.to_delete)
+        self.assertTrue(storage_file.active)
+        self.assertTrue(os.path.exists(self.object_path(storage_file)))
+        self.assertMetadataMatchesObject(storage_file)
+
+    def test_unlink_then_commit_deletes_object_and_row(self):
+        storage_file = self.new_file()
+        path = self.object_path(storage_file)
+        cron = self.env.ref("storage_file.ir_cron_storage_file_gc")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        storage_file.unlink()
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        self.assertTrue(os.path.exists(path), "nothing is deleted before commit")
+        self.collect()
+        self.assertFalse(os.path.exists(path))
+        self.assertFalse(storage_file.exists())
+
+    def test_shared_object_lives_while_a_file_refers_to_it(self):
+        first = self.new_file(b"shared", name="one.txt")
+        second = self.new_file(b"shared", name="two.txt")
+        archived = self.new_file(b"shared", name="three.txt")
+        archived.active = False
+        first.unlink()
+        self.collect()
+        self.assertFalse(first.exists())
+        self.assertEqual(self.stored_objects(), [second.relative_path])
+        second.unlink()
+        self.collect()
+        self.assertEqual(self.stored_objects(), [archived.relative_path], "archived is kept")
+        archived.unlink()
+        self.collect()
+        self.assertEqual(self.stored_objects(), [])
+
+    def test_recreating_deleted_content_before_collection(self):
+        doomed = self.new_file(b"phoenix", name="old.txt")
+        doomed.unlink()
+        reborn = self.new_file(b"phoenix", name="new.txt")
+        self.collect()
+        self.assertEqual(self.stored_objects(), [reborn.relative_path])
+        self.assertMetadataMatchesObject(reborn)
+
+    def test_upload_of_a_rolled_back_creation_is_collected(self):
+        kept = self.new_file(b"kept", name="kept.txt")
+        for strategy in ("hash", "name_with_id"):
+            self.backend.filename_strategy = strategy
+            with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+                self.new_file(b"orphan " + strategy.encode(), name="orphan.txt")
+                raise RuntimeError("abort")
+        self.assertEqual(len(self.stored_objects()), 3)
+        self.collect()
+        self.assertEqual(self.stored_objects(), [kept.relative_path])
+
+    def test_cron_entry_point(self):
+        storage_file = self.new_file()
+        storage_file.unlink()
+        self.env.flush_all()
+        # the cron commits: run it on a test cursor, a savepoint of this transaction
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        with self.registry.cursor() as cr:
+            self.assertTrue(self.Files.with_env(self.env(cr=cr))._gc_storage_files())
+        self.assertEqual(self.stored_objects(), [])
+        self.assertFalse(storage_file.exists())
+
+    def test_unavailable_backend_is_retried_later(self):
+        server = FTPServer().start()
+        self.addCleanup(server.stop)
+        backend = self.new_backend(backend_type="fs_url", fs_url=server.url, directory_path=False)
+        storage_file = self.new_file(b"remote", name="remote.txt", backend=backend)
+        path = os.path.join(server.root, storage_file.relative_path)
+        self.assertTrue(os.path.exists(path))
+        storage_file.unlink()
+        server.kill()
+        with mute_logger("storage_drivers.base"), self.assertLogs(
+            "odoo.addons.storage_file.models.storage_file", "WARNING"
+        ) as logs:
+            self.collect()
+        self.assertIn("will retry later", logs.output[0])
+        self.assertTrue(storage_file.exists(), "the row waits for the object")
+        self.assertTrue(os.path.exists(path))
+        server.start()
+        self.collect()
+        self.assertFalse(storage_file.exists())
+        self.assertFalse(os.path.exists(path))

@@ -1,0 +1,143 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import hashlib
+import tracemalloc
+
+from odoo.tests.common import HttpCase, new_test_user, tagged
+
+from .common import StorageFileCase, UnseekableStream
+
+MIB = 1024 * 1024
+
+
+class StorageFileHttpCase(StorageFileCase, HttpCase):
+    """Files served over HTTP to public, portal and internal users.
+
+    ``self.backend`` comes from ``new_backend()``: a subclass that overrides
+    it runs every test against another kind of backend.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.internal = new_test_user(cls.env, login="sf_internal", groups="base.group_user")
+        cls.portal = new_test_user(cls.env, login="sf_portal", groups="base.group_portal")
+
+    def login(self, user):
+        self.authenticate(user.login, user.login)
+
+    def get(self, url, **headers):
+        return self.url_open(url, allow_redirects=False, headers=headers)
+
+
+@tagged("post_install", "-at_install")
+class TestStorageFileHttp(StorageFileHttpCase):
+    def test_private_file_reaches_internal_users_only(self):
+        storage_file = self.new_file(b"private bytes", name="private notes.txt")
+        self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+        self.login(self.portal)
+        self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+        self.login(self.internal)
+        response = self.get(storage_file.internal_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, b"private bytes")
+        self.assertEqual(response.headers["Content-Type"], "text/plain; charset=utf-8")
+        self.assertEqual(response.headers["ETag"], f'"{storage_file.checksum}"')
+        self.assertEqual(response.headers["Content-Security-Policy"], "default-src 'none'")
+        self.assertIn("private", response.headers["Cache-Control"])
+        self.assertEqual(
+            response.headers["Content-Disposition"], 'inline; filename="private notes.txt"'
+        )
+        download = self.get(f"{storage_file.internal_url}?download=1")
+        self.assertTrue(download.headers["Content-Disposition"].startswith("attachment;"))
+
+    def test_linked_file_follows_its_record_over_http(self):
+        secret = self.new_file(
+            name="secret.txt", res_model="storage.backend", res_id=self.backend.id
+        )
+        self.login(self.internal)
+        self.assertEqual(self.get(secret.internal_url).status_code, 404)
+        self.authenticate("admin", "admin")
+        self.assertEqual(self.get(secret.internal_url).status_code, 200)
+
+    def test_unknown_mangled_and_deleted_files_are_not_found(self):
+        storage_file = self.new_file(name="real.txt")
+        self.login(self.internal)
+        for slug in (
+            "nothing-99999999.txt",
+            f"other-name-{storage_file.id}.txt",
+            f"real-{storage_file.id}.pdf",
+            "real",
+            "..%2F..%2Fetc%2Fpasswd",
+        ):
+            with self.subTest(slug=slug):
+                self.assertEqual(self.get(f"/storage.file/{slug}").status_code, 404)
+        storage_file.unlink()
+        self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+
+    def test_public_file_reaches_everyone(self):
+        self.backend.is_public = True
+        storage_file = self.new_file(b"public bytes", name="flyer.txt")
+        response = self.get(storage_file.internal_url)
+        self.assertEqual((response.status_code, response.content), (200, b"public bytes"))
+        self.assertIn("public", response.headers["Cache-Control"])
+        self.backend.base_url = "https://cdn.example.com/files"
+        response = self.get(storage_file.internal_url)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            response.headers["Location"],
+            f"https://cdn.example.com/files/{storage_file.relative_path}",
+        )
+
+    def test_range_and_conditional_requests(self):
+        storage_file = self.new_file(b"0123456789", name="digits.txt")
+        self.login(self.internal)
+        response = self.get(storage_file.internal_url, Range="bytes=2-5")
+        self.assertEqual((response.status_code, response.content), (206, b"2345"))
+        self.assertEqual(response.headers["Content-Range"], "bytes 2-5/10")
+        response = self.get(storage_file.internal_url, **{"If-None-Match": response.headers["ETag"]})
+        self.assertEqual((response.status_code, response.content), (304, b""))
+        response = self.get(storage_file.internal_url, Range="bytes=20-30")
+        self.assertEqual(response.status_code, 416)
+
+    def test_redirect_mode_streams_when_the_backend_has_no_temporary_urls(self):
+        self.backend.private_file_delivery = "redirect"
+        storage_file = self.new_file(b"streamed anyway", name="fallback.txt")
+        self.login(self.internal)
+        response = self.get(storage_file.internal_url)
+        self.assertEqual((response.status_code, response.content), (200, b"streamed anyway"))
+
+
+@tagged("post_install", "-at_install")
+class TestStorageFileHttpLarge(StorageFileHttpCase):
+    """200 MB in and out with bounded memory, measured with tracemalloc, which
+    counts the allocations of every thread: this test, the HTTP server thread
+    serving the request and the client reading the response."""
+
+    SIZE = 200 * MIB
+    MEMORY_BOUND = 40 * MIB  # generous: chunks are 1 MiB
+
+    def test_200_mb_file_in_and_out_in_bounded_memory(self):
+        self.login(self.internal)
+        tracemalloc.start()
+        try:
+            storage_file = self.Files._create_from_stream(
+                UnseekableStream(self.SIZE), {"name": "big.bin", "backend_id": self.backend.id}
+            )
+            upload_peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.reset_peak()
+            response = self.opener.get(
+                self.base_url() + storage_file.internal_url, stream=True, timeout=300
+            )
+            self.assertEqual(response.status_code, 200)
+            digest, received = hashlib.sha256(), 0
+            for chunk in response.iter_content(MIB):
+                digest.update(chunk)
+                received += len(chunk)
+            download_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(storage_file.file_size, self.SIZE)
+        self.assertEqual(received, self.SIZE)
+        self.assertEqual(digest.hexdigest(), storage_file.checksum)
+        self.assertLess(upload_peak, self.MEMORY_BOUND)
+        self.assertLess(download_peak, self.MEMORY_BOUND)
