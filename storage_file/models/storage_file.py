@@ -24,6 +24,7 @@ NAME_MAX_LENGTH = 255
 SLUG_STEM_MAX_LENGTH = 80  # keeps readable keys far below filesystems' 255 bytes
 GC_BATCH_SIZE = 500
 GC_MAX_BATCHES = 20
+GC_LOCK_TIMEOUT = "10s"  # the collector waits that long for writers, then gives up
 EXTENSION = re.compile(r"\.[a-z0-9]{1,16}")
 SLUG = re.compile(r"[a-z0-9-]*-(?P<id>[0-9]+)(\.[a-z0-9]{1,16})?")
 # They describe the stored object: only storing content writes them.
@@ -409,7 +410,7 @@ class StorageFile(models.Model):
             # The LOCK must open its transaction: the snapshot taken after it then
             # sees every file committed until then (as core's _gc_file_store).
             cr.commit()  # pylint: disable=invalid-commit
-            cr.execute("SET LOCAL lock_timeout TO '10s'")
+            cr.execute("SELECT set_config('lock_timeout', %s, true)", [GC_LOCK_TIMEOUT])
             try:
                 cr.execute("LOCK storage_file IN SHARE MODE", log_exceptions=False)
             except psycopg2.errors.LockNotAvailable:

@@ -1,7 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
 import os
+import uuid
+from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
+from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
+
+from odoo.addons.storage_file.models import storage_file as storage_file_model
 
 from harness.ftp import FTPServer
 
@@ -110,3 +117,23 @@ class TestStorageFileGC(StorageFileCase):
         self.collect()
         self.assertFalse(storage_file.exists())
         self.assertFalse(os.path.exists(path))
+
+
+class TestStorageFileGCConcurrency(TransactionCase):
+    """Real concurrent transactions, on cursors of their own."""
+
+    def test_collector_waits_for_writers_then_removes_their_rolled_back_upload(self):
+        with self.registry.cursor() as writer_cr, self.registry.cursor() as collector_cr:
+            writer = api.Environment(writer_cr, SUPERUSER_ID, {})["storage.file"]
+            collector = api.Environment(collector_cr, SUPERUSER_ID, {})["storage.file"]
+            self.assertTrue(collector._gc_storage_files(), "nothing in the way")
+            content = f"uncommitted {uuid.uuid4()}".encode()
+            storage_file = writer.create({"name": "u.txt", "data": base64.b64encode(content)})
+            driver, key = storage_file.backend_id._get_driver(), storage_file.relative_path
+            self.assertEqual(driver.get(key), content)
+            with patch.object(storage_file_model, "GC_LOCK_TIMEOUT", "200ms"):
+                self.assertFalse(collector._gc_storage_files(), "a writer is active")
+            self.assertTrue(driver.exists(key))
+            writer_cr.rollback()
+            self.assertTrue(collector._gc_storage_files())
+            self.assertFalse(driver.exists(key))
