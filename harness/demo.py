@@ -62,27 +62,46 @@ def main(argv=None):
     postgres = Postgres(os.path.join(state, "postgres"), throwaway=False).start()
     try:
         config_path = odoo_tools.write_config(
-            os.path.join(state, "odoo.conf"), odoo_src, postgres,
-            os.path.join(state, "odoo-data"), http_port=args.port, gevent_port=free_port(),
-            admin_passwd=master_password(state), max_cron_threads=1,
-            db_name=DATABASE, dbfilter=f"^{DATABASE}$",
+            os.path.join(state, "odoo.conf"),
+            odoo_src,
+            postgres,
+            os.path.join(state, "odoo-data"),
+            http_port=args.port,
+            gevent_port=free_port(),
+            admin_passwd=master_password(state),
+            max_cron_threads=1,
+            db_name=DATABASE,
+            dbfilter=f"^{DATABASE}$",
         )
         addons = ",".join(odoo_tools.suite_addons())
         exists = postgres.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'").strip()
-        print(f"==> {'updating' if exists else 'creating'} database {DATABASE} with {addons}",
-              flush=True)
+        print(
+            f"==> {'updating' if exists else 'creating'} database {DATABASE} with {addons}",
+            flush=True,
+        )
         subprocess.run(
-            odoo_tools.odoo_command(odoo_src, config_path, "-d", DATABASE,
-                                    "-u" if exists else "-i", addons, "--stop-after-init"),
+            odoo_tools.odoo_command(
+                odoo_src,
+                config_path,
+                "-d",
+                DATABASE,
+                "-u" if exists else "-i",
+                addons,
+                "--stop-after-init",
+            ),
             check=True,
         )
-        server = Process("odoo", odoo_tools.odoo_command(odoo_src, config_path),
-                         os.path.join(state, "odoo.log")).start()
+        server = Process(
+            "odoo", odoo_tools.odoo_command(odoo_src, config_path), os.path.join(state, "odoo.log")
+        ).start()
         url = f"http://127.0.0.1:{args.port}"
         wait_for_http(f"{url}/web/login", server)
-        print(f"\nOdoo is up on {url} (database {DATABASE}, login admin / password admin).\n"
-              f"Storage backends: Settings > Technical > Storage Backends (developer mode).\n"
-              f"Log: {server.log_path}. Ctrl-C stops Odoo and PostgreSQL.", flush=True)
+        print(
+            f"\nOdoo is up on {url} (database {DATABASE}, login admin / password admin).\n"
+            f"Storage backends: Settings > Technical > Storage Backends (developer mode).\n"
+            f"Log: {server.log_path}. Ctrl-C stops Odoo and PostgreSQL.",
+            flush=True,
+        )
         if not args.check:
             while server.poll() is None:
                 time.sleep(1)

@@ -16,7 +16,7 @@ say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 # 1. Debian packages -------------------------------------------------------------
 missing=()
-for package in postgresql-15 libldap2-dev libsasl2-dev memcached; do
+for package in postgresql-15 libldap2-dev libsasl2-dev memcached chromium; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then

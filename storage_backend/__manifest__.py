@@ -15,5 +15,8 @@
         "data/storage_backend_data.xml",
         "views/storage_backend_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["storage_backend/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -130,8 +130,11 @@ class StorageServerEnvMixin(models.AbstractModel):
     def read(self, fields=None, load="_classic_read"):
         result = super().read(fields, load)
         secrets = self._server_env_secret_fields()
+        by_id = {record.id: record for record in self}
         for values in result:
-            record = self.browse(values["id"])
+            record = by_id.get(values["id"])
+            if not record:  # e.g. a new record in an onchange
+                continue
             for name, text in record._server_env_raw().items():
                 if name in values:
                     values[name] = (

@@ -62,13 +62,14 @@ class StorageBackend(models.Model):
     )
     directory_path = fields.Char(
         string="Directory",
-        help="Folder (prefix) inside the backend where files go. For local disk it "
-        "is relative to <data_dir>/storage/<database>; an absolute path can "
-        "only be set in the server configuration.",
+        help="Folder (prefix) inside the backend where files go; {db} stands for the "
+        "database name. For local disk it is relative to <data_dir>/storage/<database>; "
+        "an absolute path can only be set in the server configuration.",
     )
     fs_url = fields.Char(
         string="Filesystem URL",
-        help="A PyFilesystem2 URL such as ftp://user:password@host/path.",
+        help="A PyFilesystem2 URL such as ftp://user:password@host/path; {db} stands "
+        "for the database name.",
     )
     location = fields.Char(compute="_compute_location", help="Where files are stored.")
     usage_bytes = fields.Float(string="Bytes used", readonly=True, digits=(20, 0))
@@ -165,12 +166,16 @@ class StorageBackend(models.Model):
 
     # -- drivers ----------------------------------------------------------------
 
-    def _get_driver(self):
-        """The driver for this backend's current configuration, cached per process."""
+    def _get_driver(self, dbname=None):
+        """The driver for this backend's current configuration, cached per process.
+
+        ``dbname`` gives the driver that database would use (its ``{db}``
+        placeholders filled in), e.g. to copy a database's files.
+        """
         self.ensure_one()
-        values = self._driver_values()
+        values = self._driver_values(dbname)
         fingerprint = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
-        cache_key = (self.env.cr.dbname, self.id)
+        cache_key = (self.env.cr.dbname, self.id, values["dbname"])
         with _drivers_lock:
             cached = _drivers.get(cache_key)
         if cached and cached[0] == fingerprint:
@@ -184,11 +189,32 @@ class StorageBackend(models.Model):
             previous[1].close()
         return driver
 
-    def _driver_values(self):
+    def _driver_values(self, dbname=None):
         """Everything a driver is built from; a change builds a new driver."""
         values = self._effective_values()
-        values.update(dbname=self.env.cr.dbname, data_dir=config["data_dir"])
+        values.update(dbname=dbname or self.env.cr.dbname, data_dir=config["data_dir"])
         return values
+
+    def _database_scoped(self, values=None):
+        """Whether each database gets its own space on this backend.
+
+        True when the location depends on the database: local disk always
+        (``<data_dir>/storage/<db>``), other types when a setting holds ``{db}``.
+        """
+        self.ensure_one()
+        values = values or self._driver_values()
+        if values["backend_type"] == "filesystem":
+            return True
+        return any("{db}" in (values.get(name) or "") for name in self._database_scoped_fields())
+
+    def _database_scoped_fields(self):
+        """Settings that may hold a ``{db}`` placeholder."""
+        return ["directory_path", "fs_url"]
+
+    @api.model
+    def _format_db(self, text, values):
+        """``text`` with its ``{db}`` placeholders replaced by the database name."""
+        return (text or "").replace("{db}", values["dbname"])
 
     def _build_driver(self, values):
         builder = getattr(self, f"_build_driver_{values['backend_type']}", None)
@@ -200,7 +226,7 @@ class StorageBackend(models.Model):
         return LocalDriver(self._filesystem_root(values))
 
     def _filesystem_root(self, values):
-        path = values.get("directory_path") or ""
+        path = self._format_db(values.get("directory_path"), values)
         if os.path.isabs(path):  # only possible from the server configuration
             return path
         return os.path.join(values["data_dir"], "storage", values["dbname"], path)
@@ -208,12 +234,12 @@ class StorageBackend(models.Model):
     def _build_driver_fs_url(self, values):
         if not values.get("fs_url"):
             raise UserError(_("Set the filesystem URL of backend %s.", self.display_name))
-        return self._with_directory(FSURLDriver(values["fs_url"]), values)
+        return self._with_directory(FSURLDriver(self._format_db(values["fs_url"], values)), values)
 
     @api.model
     def _with_directory(self, driver, values):
         """Confine ``driver`` to the configured directory, if any."""
-        directory = (values.get("directory_path") or "").strip("/")
+        directory = self._format_db(values.get("directory_path"), values).strip("/")
         return PrefixDriver(driver, directory) if directory else driver
 
     @contextmanager

@@ -100,3 +100,15 @@ class TestStorageBackendApi(StorageBackendCase):
         default = self.env.ref("storage_backend.default_backend")
         self.assertEqual((default.code, default.backend_type), ("local", "filesystem"))
         self.assertTrue(default.action_test_connection()["params"]["type"] == "success")
+
+    def test_database_placeholder(self):
+        backend = self.new_backend(backend_type="fs_url", fs_url="mem://", directory_path="{db}/files")
+        self.assertTrue(backend._database_scoped())
+        backend.add("a", b"mine")
+        inner = backend._get_driver().inner
+        self.assertEqual(inner.get(f"{self.env.cr.dbname}/files/a"), b"mine")
+        other = backend._get_driver("other_db")
+        self.assertIsNot(other, backend._get_driver())
+        self.assertEqual(other.prefix, "other_db/files/")
+        self.assertFalse(self.new_backend(backend_type="fs_url", fs_url="mem://")._database_scoped())
+        self.assertTrue(self.new_backend()._database_scoped())

@@ -1,4 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import shutil
+
+from odoo.tests import HttpCase, tagged
+
 from .common import StorageBackendCase
 
 
@@ -25,3 +29,20 @@ class TestStorageBackendActions(StorageBackendCase):
         self.assertEqual((backend.usage_bytes, backend.usage_objects), (8, 2))
         self.assertGreater(backend.usage_free_bytes, 0)
         self.assertIn("in 2 objects", backend.usage_display)
+
+
+@tagged("post_install", "-at_install")
+class TestStorageBackendTour(HttpCase):
+    def test_create_backend_in_the_ui_and_test_connection(self):
+        self.start_tour(
+            "/web#action=storage_backend.storage_backend_action",
+            "storage_backend_create_and_test",
+            login="admin",
+        )
+        backend = self.env["storage.backend"].search([("code", "=", "ui_backend")])
+        self.assertEqual(backend.backend_type, "filesystem")
+        self.addCleanup(shutil.rmtree, backend._get_driver().root, ignore_errors=True)
+        backend.add("after-tour.txt", b"round trip")
+        self.assertEqual(backend.get("after-tour.txt"), b"round trip")
+        backend.delete("after-tour.txt")
+        self.assertFalse(backend.exists("after-tour.txt"))
