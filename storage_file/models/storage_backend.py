@@ -26,8 +26,8 @@ class StorageBackend(models.Model):
     base_url = fields.Char(
         string="Public base URL",
         help="URL of this backend's root as seen by browsers, e.g. a CDN "
-        "(https://cdn.example.com/files). File URLs are this URL followed by the "
-        "file's path. Used for public backends only.",
+        "(https://cdn.example.com/files); {db} stands for the database name. File "
+        "URLs are this URL followed by the file's path. Used for public backends only.",
     )
     private_file_delivery = fields.Selection(
         selection=[
@@ -69,7 +69,8 @@ class StorageBackend(models.Model):
         self.ensure_one()
         effective = self._effective_values()
         if effective.get("base_url"):
-            return f"{effective['base_url'].rstrip('/')}/{quote(relative_path)}"
+            base_url = self._format_db(effective["base_url"], {"dbname": self.env.cr.dbname})
+            return f"{base_url.rstrip('/')}/{quote(relative_path)}"
         with self._storage_errors():
             return self._get_driver().url(relative_path, effective["url_expiry"])
 

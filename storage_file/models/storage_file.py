@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import human_size, mute_logger
 from odoo.tools.mimetypes import guess_mimetype, neuter_mimetype
 
-from storage_drivers import ObjectNotFound, StorageError
+from storage_drivers import ObjectExists, ObjectNotFound
 
 from ..content import Content
 
@@ -329,16 +329,17 @@ class StorageFile(models.Model):
         with backend._storage_errors():
             return backend._get_driver().open(self.relative_path)
 
-    def _content_key(self, checksum, strategy):
+    def _content_key(self, driver, checksum, strategy):
         """The object key for content ``checksum`` under naming ``strategy``."""
         if strategy == "hash":
             return f"{checksum[:2]}/{checksum}"
         stem, extension = split_name(self.name)
         key = f"{stem}-{self.id}{extension}"
-        if key == self.relative_path:
-            # New content never overwrites the object the committed row refers to:
-            # a rollback must find the old content where the row says it is.
-            key = f"{stem}-{self.id}-{checksum[:12]}{extension}"
+        if key == self.relative_path or driver.exists(key):
+            # Never overwrite an object: the one the committed row refers to must
+            # survive a rollback, and one we did not write is not ours to replace.
+            # Naming the new one after its content makes a retry find it again.
+            key = f"{stem}-{self.id}-{checksum[:16]}{extension}"
         return key
 
     def _guess_mimetype(self, content):
@@ -357,7 +358,6 @@ class StorageFile(models.Model):
             return
         backend = self.backend_id.sudo()
         strategy = backend._effective_values()["filename_strategy"]
-        key = self._content_key(content.sha256, strategy)
         mimetype = self._guess_mimetype(content)
         replaced = self.relative_path
         # Held until the transaction ends: the collector, which takes a SHARE
@@ -365,10 +365,23 @@ class StorageFile(models.Model):
         self.env.cr.execute("LOCK TABLE storage_file IN ROW EXCLUSIVE MODE")
         with backend._storage_errors():
             driver = backend._get_driver()
-            if not (strategy == "hash" and self._object_size(driver, key) == content.size):
+            key = self._content_key(driver, content.sha256, strategy)
+            # an object named after this very content is reused, not uploaded again
+            if self._object_size(driver, key) != content.size:
                 # listed before the upload: found again if this transaction rolls back
                 self.env["storage.file.checklist"]._add(backend.id, [key])
-                driver.put(key, content.open(), content_type=mimetype)
+                try:
+                    driver.put(
+                        key, content.open(), content_type=mimetype, overwrite=strategy == "hash"
+                    )
+                except ObjectExists as error:
+                    raise UserError(
+                        _(
+                            "Backend %(backend)s already holds another object named %(key)s.",
+                            backend=backend.display_name,
+                            key=key,
+                        )
+                    ) from error
                 stored = self._object_size(driver, key)
                 if stored != content.size:
                     raise UserError(

@@ -4,7 +4,7 @@ import hashlib
 import os
 import tempfile
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .common import StorageFileCase, UnseekableStream, pattern_sha256
 
@@ -74,6 +74,17 @@ class TestStorageFile(StorageFileCase):
         self.assertEqual(odd.relative_path, f"file-{odd.id}")
         self.assertEqual(self.new_file(b"z", name="x" * 200 + ".tar").relative_path[:81], "x" * 80 + "-")
 
+    def test_readable_naming_never_overwrites_an_object_it_did_not_write(self):
+        self.backend.filename_strategy = "name_with_id"
+        first = self.new_file(b"1", name="data.bin")
+        foreign = f"data-{first.id + 1}.bin"
+        self.backend.add(foreign, b"not ours")
+        second = self.new_file(b"2", name="data.bin")
+        self.assertEqual(second.id, first.id + 1)
+        self.assertEqual(second.relative_path, f"data-{second.id}-{second.checksum[:16]}.bin")
+        self.assertEqual(self.backend.get(foreign), b"not ours")
+        self.assertMetadataMatchesObject(second)
+
     def test_rewriting_data_never_overwrites_the_committed_object(self):
         for strategy in ("hash", "name_with_id"):
             with self.subTest(strategy=strategy):
@@ -112,11 +123,14 @@ class TestStorageFile(StorageFileCase):
         self.backend.is_public = True
         storage_file.invalidate_recordset(["url"])
         self.assertEqual(storage_file.url, base_url + storage_file.internal_url)
-        self.backend.base_url = "https://cdn.example.com/files/"
+        self.backend.base_url = "https://cdn.example.com/{db}/"
         storage_file.invalidate_recordset(["url"])
         self.assertEqual(
-            storage_file.url, f"https://cdn.example.com/files/{storage_file.relative_path}"
+            storage_file.url,
+            f"https://cdn.example.com/{self.env.cr.dbname}/{storage_file.relative_path}",
         )
+        with self.assertRaises(ValidationError):
+            self.backend.base_url = "javascript:alert(1)"
 
     def test_renaming_changes_the_url_not_the_object(self):
         storage_file = self.new_file(name="draft.txt")
