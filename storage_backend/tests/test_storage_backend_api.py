@@ -102,7 +102,9 @@ class TestStorageBackendApi(StorageBackendCase):
         self.assertTrue(default.action_test_connection()["params"]["type"] == "success")
 
     def test_database_placeholder(self):
-        backend = self.new_backend(backend_type="fs_url", fs_url="mem://", directory_path="{db}/files")
+        backend = self.new_backend(
+            backend_type="fs_url", fs_url="mem://", directory_path="{db}/files"
+        )
         self.assertTrue(backend._database_scoped())
         backend.add("a", b"mine")
         inner = backend._get_driver().inner
@@ -110,5 +112,7 @@ class TestStorageBackendApi(StorageBackendCase):
         other = backend._get_driver("other_db")
         self.assertIsNot(other, backend._get_driver())
         self.assertEqual(other.prefix, "other_db/files/")
-        self.assertFalse(self.new_backend(backend_type="fs_url", fs_url="mem://")._database_scoped())
+        self.assertFalse(
+            self.new_backend(backend_type="fs_url", fs_url="mem://")._database_scoped()
+        )
         self.assertTrue(self.new_backend()._database_scoped())

@@ -1,0 +1,55 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
+from odoo import _, api, models
+from odoo.exceptions import ValidationError
+
+from .ir_attachment import KEEP_IN_DB_PARAM
+
+LOCATION_PARAM = "ir_attachment.location"
+
+
+class IrConfigParameter(models.Model):
+    _inherit = "ir.config_parameter"
+
+    @api.constrains("key", "value")
+    def _check_object_store_parameters(self):
+        for param in self:
+            if param.key == LOCATION_PARAM:
+                param._check_attachment_location(param.value)
+            elif param.key == KEEP_IN_DB_PARAM:
+                param._check_keep_in_db_rules(param.value)
+
+    def _check_attachment_location(self, location):
+        if location in ("file", "db"):
+            return
+        backends = self.env["storage.backend"].sudo().with_context(active_test=False)
+        if not backends.search_count([("code", "=", location)]):
+            codes = backends.search([], limit=20).mapped("code")
+            raise ValidationError(
+                _(
+                    "The attachment location must be 'file', 'db' or the code of a storage "
+                    "backend (%(codes)s), not %(location)r.",
+                    codes=", ".join(codes) or _("none defined"),
+                    location=location,
+                )
+            )
+
+    def _check_keep_in_db_rules(self, value):
+        try:
+            rules = json.loads(value)
+            valid = isinstance(rules, dict) and all(
+                isinstance(prefix, str) and isinstance(size, int) and size >= 0
+                for prefix, size in rules.items()
+            )
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValidationError(
+                _(
+                    "%(key)s must be a JSON object of mimetype prefixes and sizes in bytes "
+                    '(0: any size), e.g. {"image/": 51200, "text/css": 0}, not %(value)r.',
+                    key=KEEP_IN_DB_PARAM,
+                    value=value,
+                )
+            )

@@ -1,0 +1,112 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from storage_drivers import PrefixDriver
+
+
+class StorageBackend(models.Model):
+    _inherit = "storage.backend"
+
+    attachment_redirect = fields.Boolean(
+        string="Serve downloads by redirect",
+        help="Answer attachment downloads with a redirect to a short-lived direct URL "
+        "(presigned or temporary URL) instead of streaming them through Odoo. Only "
+        "for backends that give such URLs; never for encrypted files.",
+    )
+    attachment_redirect_expiry = fields.Integer(
+        string="Redirect lifetime (s)",
+        default=300,
+        help="How long a redirect URL stays valid.",
+    )
+    keep_objects_on_drop = fields.Boolean(
+        string="Keep files when a database is dropped",
+        help="By default, dropping a database deletes its attachments on this backend.",
+    )
+    attachment_count = fields.Integer(compute="_compute_attachment_count")
+
+    def _compute_attachment_count(self):
+        for backend in self:
+            backend.attachment_count = (
+                self.env["ir.attachment"]
+                .sudo()
+                .search_count(
+                    [
+                        ("store_fname", "=like", f"{backend.code}://%"),
+                        "|",
+                        ("res_field", "=", False),
+                        ("res_field", "!=", False),
+                    ]
+                )
+                if backend.code
+                else 0
+            )
+
+    def _attachment_driver(self, dbname=None):
+        """The driver of database ``dbname``'s attachment space on this backend.
+
+        Keys in it are those of ``store_fname`` (``ab/abcdef...``). Backends
+        whose location does not depend on the database get a ``<db>/`` prefix,
+        so that databases never share (and garbage-collect) each other's files.
+        """
+        self.ensure_one()
+        values = self._driver_values(dbname)
+        driver = self._get_driver(dbname)
+        if self._database_scoped(values):
+            return driver
+        return PrefixDriver(driver, values["dbname"])
+
+    def _is_used_by_attachments(self):
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_attachment WHERE store_fname LIKE %s LIMIT 1",
+            [f"{self.code}://%"],
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self.env.registry.clear_cache()  # ir.attachment._object_store_backend_id
+        return records
+
+    def write(self, vals):
+        if "code" in vals:
+            for backend in self.filtered(lambda b: b.code != vals["code"]):
+                if backend._is_used_by_attachments():
+                    raise UserError(
+                        _(
+                            "Attachments are stored on backend %s: its code names them and "
+                            "cannot change.",
+                            backend.display_name,
+                        )
+                    )
+        result = super().write(vals)
+        if "code" in vals:
+            self.env.registry.clear_cache()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_by_attachments(self):
+        for backend in self:
+            if backend._is_used_by_attachments():
+                raise UserError(
+                    _(
+                        "Attachments are stored on backend %s; move them elsewhere "
+                        "before deleting it.",
+                        backend.display_name,
+                    )
+                )
+            location = self.env["ir.config_parameter"].sudo().get_param("ir_attachment.location")
+            if location == backend.code:
+                raise UserError(
+                    _(
+                        "Backend %s is the attachment location; change the location first.",
+                        backend.display_name,
+                    )
+                )
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result

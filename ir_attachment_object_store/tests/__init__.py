@@ -1,0 +1,4 @@
+from . import test_routing
+from . import test_fallback
+from . import test_gc
+from . import test_download

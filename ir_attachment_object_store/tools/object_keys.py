@@ -1,0 +1,27 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""How attachments name their objects."""
+
+import hashlib
+import re
+
+REMOTE_FNAME = re.compile(r"^(?P<code>[a-z][a-z0-9_]{0,31})://(?P<key>.+)$")
+
+
+def split_fname(fname):
+    """``(code, key)`` for a remote ``store_fname``, ``(None, fname)`` otherwise."""
+    match = REMOTE_FNAME.match(fname or "")
+    return (match["code"], match["key"]) if match else (None, fname)
+
+
+def remote_fname(code, key):
+    return f"{code}://{key}"
+
+
+def content_key(checksum):
+    """Content-addressed key, laid out like the filestore: ``ab/abcdef...``."""
+    return f"{checksum[:2]}/{checksum}"
+
+
+def lock_id(fname):
+    """A PostgreSQL advisory lock id (signed 64 bits) for one object."""
+    return int.from_bytes(hashlib.sha1(fname.encode()).digest()[:8], "big", signed=True)
