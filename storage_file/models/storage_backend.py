@@ -4,6 +4,8 @@ from urllib.parse import quote, urlsplit
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from storage_drivers import PrefixDriver
+
 
 class StorageBackend(models.Model):
     _inherit = "storage.backend"
@@ -27,7 +29,8 @@ class StorageBackend(models.Model):
         string="Public base URL",
         help="URL of this backend's root as seen by browsers, e.g. a CDN "
         "(https://cdn.example.com/files); {db} stands for the database name. File "
-        "URLs are this URL followed by the file's path. Used for public backends only.",
+        "URLs are this URL followed by the object's key (after a <db>/ folder when "
+        "the backend is shared by databases). Used for public backends only.",
     )
     private_file_delivery = fields.Selection(
         selection=[
@@ -64,15 +67,32 @@ class StorageBackend(models.Model):
                 _("The temporary URL lifetime must be between 1 second and 7 days.")
             )
 
+    def _file_driver(self):
+        """The driver of this database's storage files on this backend.
+
+        As for attachments, a backend whose location does not depend on the
+        database gets a ``<db>/`` prefix: databases sharing it never share,
+        nor delete, each other's files.
+        """
+        self.ensure_one()
+        prefix = self._file_key_prefix()
+        driver = self._get_driver()
+        return PrefixDriver(driver, prefix) if prefix else driver
+
+    def _file_key_prefix(self):
+        """``<db>/`` when this backend is shared by databases, else empty."""
+        return "" if self._database_scoped() else f"{self.env.cr.dbname}/"
+
     def _file_public_url(self, relative_path):
         """Direct URL of a public file: the base URL, else the driver's URL."""
         self.ensure_one()
         effective = self._effective_values()
         if effective.get("base_url"):
             base_url = self._format_db(effective["base_url"], {"dbname": self.env.cr.dbname})
-            return f"{base_url.rstrip('/')}/{quote(relative_path)}"
+            key = self._file_key_prefix() + relative_path
+            return f"{base_url.rstrip('/')}/{quote(key)}"
         with self._storage_errors():
-            return self._get_driver().url(relative_path, effective["url_expiry"])
+            return self._file_driver().url(relative_path, effective["url_expiry"])
 
     def _file_temporary_url(self, relative_path):
         """Short-lived URL for a private file, or None to stream it."""
@@ -81,4 +101,4 @@ class StorageBackend(models.Model):
         if effective["private_file_delivery"] != "redirect":
             return None
         with self._storage_errors():
-            return self._get_driver().url(relative_path, effective["url_expiry"])
+            return self._file_driver().url(relative_path, effective["url_expiry"])

@@ -159,7 +159,7 @@ class StorageFile(models.Model):
             else:
                 backend = record.backend_id.sudo()
                 with backend._storage_errors():
-                    record.data = base64.b64encode(backend._get_driver().get(record.relative_path))
+                    record.data = base64.b64encode(backend._file_driver().get(record.relative_path))
 
     @api.depends("slug", "relative_path", "backend_id")
     def _compute_urls(self):
@@ -327,7 +327,7 @@ class StorageFile(models.Model):
         self.ensure_one()
         backend = self.backend_id.sudo()
         with backend._storage_errors():
-            return backend._get_driver().open(self.relative_path)
+            return backend._file_driver().open(self.relative_path)
 
     def _content_key(self, driver, checksum, strategy):
         """The object key for content ``checksum`` under naming ``strategy``."""
@@ -364,7 +364,7 @@ class StorageFile(models.Model):
         # lock on the table, cannot delete this object before the row exists.
         self.env.cr.execute("LOCK TABLE storage_file IN ROW EXCLUSIVE MODE")
         with backend._storage_errors():
-            driver = backend._get_driver()
+            driver = backend._file_driver()
             key = self._content_key(driver, content.sha256, strategy)
             # an object named after this very content is reused, not uploaded again
             if self._object_size(driver, key) != content.size:
@@ -465,7 +465,7 @@ class StorageFile(models.Model):
             keys = candidates[backend.id] - self._referenced_keys(backend, candidates[backend.id])
             try:
                 with backend._storage_errors():
-                    driver = backend._get_driver()
+                    driver = backend._file_driver()
                     for key in sorted(keys):
                         driver.delete(key)
                         deleted += 1

@@ -132,6 +132,21 @@ class TestStorageFile(StorageFileCase):
         with self.assertRaises(ValidationError):
             self.backend.base_url = "javascript:alert(1)"
 
+    def test_databases_sharing_a_backend_have_their_own_folder(self):
+        shared = self.new_backend(backend_type="fs_url", fs_url="mem://", directory_path=False)
+        storage_file = self.new_file(b"mine", name="mine.txt", backend=shared)
+        dbname = self.env.cr.dbname
+        inner = shared._get_driver()
+        self.assertEqual(list(inner.list()), [f"{dbname}/{storage_file.relative_path}"])
+        shared.write({"is_public": True, "base_url": "https://cdn.example.com"})
+        storage_file.invalidate_recordset(["url"])
+        self.assertEqual(
+            storage_file.url, f"https://cdn.example.com/{dbname}/{storage_file.relative_path}"
+        )
+        storage_file.unlink()
+        self.Files._gc_storage_files_unsafe()
+        self.assertEqual(list(inner.list()), [])
+
     def test_renaming_changes_the_url_not_the_object(self):
         storage_file = self.new_file(name="draft.txt")
         path = storage_file.relative_path

@@ -102,7 +102,8 @@ class TestStorageFileGC(StorageFileCase):
         self.addCleanup(server.stop)
         backend = self.new_backend(backend_type="fs_url", fs_url=server.url, directory_path=False)
         storage_file = self.new_file(b"remote", name="remote.txt", backend=backend)
-        path = os.path.join(server.root, storage_file.relative_path)
+        # an FTP server may serve several databases: each has its own folder
+        path = os.path.join(server.root, self.env.cr.dbname, storage_file.relative_path)
         self.assertTrue(os.path.exists(path))
         storage_file.unlink()
         server.kill()
