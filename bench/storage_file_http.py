@@ -193,9 +193,12 @@ def upload(config_path, size, workdir):
             "storage.file._create_from_stream, unseekable stream",
             lambda run: create(Source(size), "stream.bin"),
         )
-        read_size, *measures = timed(
-            lambda: drain(iter(lambda s=driver.open(key): s.read(MIB), b""))
-        )
+
+        def read_all():
+            with driver.open(key) as stream:
+                return drain(iter(lambda: stream.read(MIB), b""))
+
+        read_size, *measures = timed(read_all)
         assert read_size == size
         results["raw driver.open().read"] = measures
         driver.delete(key)

@@ -302,11 +302,10 @@ class StorageFile(models.Model):
 
     def copy(self, default=None):
         self.ensure_one()
-        vals = self.copy_data(default)[0]
-        if "data" in vals:
-            return self.create([vals])
+        if default and "data" in default:
+            return super().copy(default)
         with self._open_content() as stream:
-            return self._create_from_stream(stream, vals)
+            return super().copy(dict(default or {}, data=stream))
 
     def unlink(self):
         """Mark the files deleted; the cleanup cron removes objects and rows after commit."""
@@ -475,7 +474,9 @@ class StorageFile(models.Model):
         doomed.filtered(lambda record: record.backend_id.id not in failed).with_context(
             **{_COLLECTING: True}
         ).unlink()
-        Checklist._done([id_ for id_, (backend_id, __) in entries.items() if backend_id not in failed])
+        Checklist._done(
+            [id_ for id_, (backend_id, __) in entries.items() if backend_id not in failed]
+        )
         _logger.info(
             "Storage file cleanup: %d files and %d checklist entries checked, %d objects deleted",
             len(doomed),

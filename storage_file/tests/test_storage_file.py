@@ -72,7 +72,9 @@ class TestStorageFile(StorageFileCase):
         )
         odd = self.new_file(b"y", name="...")
         self.assertEqual(odd.relative_path, f"file-{odd.id}")
-        self.assertEqual(self.new_file(b"z", name="x" * 200 + ".tar").relative_path[:81], "x" * 80 + "-")
+        self.assertEqual(
+            self.new_file(b"z", name="x" * 200 + ".tar").relative_path[:81], "x" * 80 + "-"
+        )
 
     def test_readable_naming_never_overwrites_an_object_it_did_not_write(self):
         self.backend.filename_strategy = "name_with_id"
@@ -118,7 +120,9 @@ class TestStorageFile(StorageFileCase):
         self.assertEqual(storage_file.internal_url, f"/storage.file/doc-{storage_file.id}.txt")
         self.assertEqual(storage_file.url, base_url + storage_file.internal_url)
         both = storage_file | self.new_file(name="other.txt")
-        self.assertEqual(both.mapped("url"), [base_url + url for url in both.mapped("internal_url")])
+        self.assertEqual(
+            both.mapped("url"), [base_url + url for url in both.mapped("internal_url")]
+        )
         # a public backend whose driver has no URL of its own still has Odoo's
         self.backend.is_public = True
         storage_file.invalidate_recordset(["url"])

@@ -48,7 +48,9 @@ class TestStorageFileAccess(StorageFileCase):
 
     def test_linked_file_follows_its_record(self):
         # storage backends are for administrators only: a handy unreadable record
-        secret = self.new_file(name="secret.txt", res_model="storage.backend", res_id=self.backend.id)
+        secret = self.new_file(
+            name="secret.txt", res_model="storage.backend", res_id=self.backend.id
+        )
         partner = self.env["res.partner"].create({"name": "Readable"})
         visible = self.new_file(name="visible.txt", res_model="res.partner", res_id=partner.id)
         Files = self.Files.with_user(self.user)

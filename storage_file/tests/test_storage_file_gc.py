@@ -107,9 +107,10 @@ class TestStorageFileGC(StorageFileCase):
         self.assertTrue(os.path.exists(path))
         storage_file.unlink()
         server.kill()
-        with mute_logger("storage_drivers.base"), self.assertLogs(
-            "odoo.addons.storage_file.models.storage_file", "WARNING"
-        ) as logs:
+        with (
+            mute_logger("storage_drivers.base"),
+            self.assertLogs("odoo.addons.storage_file.models.storage_file", "WARNING") as logs,
+        ):
             self.collect()
         self.assertIn("will retry later", logs.output[0])
         self.assertTrue(storage_file.exists(), "the row waits for the object")

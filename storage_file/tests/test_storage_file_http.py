@@ -94,7 +94,9 @@ class TestStorageFileHttp(StorageFileHttpCase):
         response = self.get(storage_file.internal_url, Range="bytes=2-5")
         self.assertEqual((response.status_code, response.content), (206, b"2345"))
         self.assertEqual(response.headers["Content-Range"], "bytes 2-5/10")
-        response = self.get(storage_file.internal_url, **{"If-None-Match": response.headers["ETag"]})
+        response = self.get(
+            storage_file.internal_url, **{"If-None-Match": response.headers["ETag"]}
+        )
         self.assertEqual((response.status_code, response.content), (304, b""))
         response = self.get(storage_file.internal_url, Range="bytes=20-30")
         self.assertEqual(response.status_code, 416)
