@@ -3,7 +3,6 @@ import base64
 import hashlib
 import io
 import mimetypes
-import os
 
 from odoo.tools.mimetypes import neuter_mimetype
 
@@ -38,7 +37,12 @@ def pattern_sha256(size, pattern=b"0123456789abcdef" * 4096):
 
 
 class StorageFileCase(StorageBackendCase):
-    """Backends in private directories, and helpers to look at what they hold."""
+    """Files on ``self.backend``, and helpers to look at what backends hold.
+
+    The helpers go through the backend's driver, so a subclass whose
+    ``new_backend()`` makes another kind of backend (S3, Swift) runs the same
+    tests against it.
+    """
 
     @classmethod
     def setUpClass(cls):
@@ -59,22 +63,19 @@ class StorageFileCase(StorageBackendCase):
             }
         )
 
-    def object_path(self, storage_file):
-        return os.path.join(self.root_of(storage_file.backend_id), storage_file.relative_path)
-
     def stored_objects(self, backend=None):
-        """Every object (relative path) stored on ``backend``."""
-        root = self.root_of(backend or self.backend)
-        return sorted(
-            os.path.relpath(os.path.join(folder, name), root)
-            for folder, __, names in os.walk(root)
-            for name in names
-        )
+        """Every object (key) stored on ``backend`` for this database."""
+        return sorted((backend or self.backend)._file_driver().list())
+
+    def stored_content(self, storage_file, key=None):
+        """The stored object of ``storage_file`` (or ``key`` on its backend), or None."""
+        driver = storage_file.backend_id._file_driver()
+        key = key or storage_file.relative_path
+        return driver.get(key) if driver.exists(key) else None
 
     def assertMetadataMatchesObject(self, storage_file):
         """Re-read the stored object and recompute what the row says about it."""
-        with open(self.object_path(storage_file), "rb") as handle:
-            raw = handle.read()
+        raw = self.stored_content(storage_file)
         self.assertEqual(storage_file.file_size, len(raw))
         self.assertEqual(storage_file.checksum, hashlib.sha256(raw).hexdigest())
         expected_type = mimetypes.guess_type(storage_file.name)[0]

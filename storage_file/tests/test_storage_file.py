@@ -15,6 +15,10 @@ class TestStorageFile(StorageFileCase):
         storage_file.invalidate_recordset()
         raw = self.assertMetadataMatchesObject(storage_file)
         self.assertEqual(raw, b"%PDF-1.7 minimal")
+        if self.backend.backend_type == "filesystem":
+            path = os.path.join(self.root_of(self.backend), storage_file.relative_path)
+            with open(path, "rb") as handle:
+                self.assertEqual(handle.read(), raw)
         self.assertEqual(storage_file.mimetype, "application/pdf")
         self.assertEqual(base64.b64decode(storage_file.data), raw)
         self.assertEqual(storage_file.with_context(bin_size=True).data, b"16.00 bytes")
@@ -96,8 +100,7 @@ class TestStorageFile(StorageFileCase):
                 storage_file.data = base64.b64encode(b"version 2")
                 self.assertNotEqual(storage_file.relative_path, first_path)
                 self.assertEqual(self.assertMetadataMatchesObject(storage_file), b"version 2")
-                with open(os.path.join(self.root_of(self.backend), first_path), "rb") as old:
-                    self.assertEqual(old.read(), b"version 1")
+                self.assertEqual(self.stored_content(storage_file, first_path), b"version 1")
                 storage_file.write({"data": base64.b64encode(b"version 2")})  # unchanged
                 self.assertEqual(storage_file.file_size, 9)
 

@@ -33,21 +33,21 @@ class TestStorageFileGC(StorageFileCase):
         storage_file.invalidate_recordset()
         self.assertFalse(storage_file.to_delete)
         self.assertTrue(storage_file.active)
-        self.assertTrue(os.path.exists(self.object_path(storage_file)))
+        self.assertTrue(self.stored_content(storage_file))
         self.assertMetadataMatchesObject(storage_file)
 
     def test_unlink_then_commit_deletes_object_and_row(self):
         storage_file = self.new_file()
-        path = self.object_path(storage_file)
+        path = storage_file.relative_path
         cron = self.env.ref("storage_file.ir_cron_storage_file_gc")
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         storage_file.unlink()
         self.assertEqual(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
         )
-        self.assertTrue(os.path.exists(path), "nothing is deleted before commit")
+        self.assertEqual(self.stored_objects(), [path], "nothing is deleted before commit")
         self.collect()
-        self.assertFalse(os.path.exists(path))
+        self.assertEqual(self.stored_objects(), [])
         self.assertFalse(storage_file.exists())
 
     def test_shared_object_lives_while_a_file_refers_to_it(self):
