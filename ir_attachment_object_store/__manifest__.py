@@ -10,7 +10,10 @@
     "depends": ["storage_backend"],
     "external_dependencies": {"python": ["storage_drivers"]},
     "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "views/storage_backend_views.xml",
+        "views/ir_attachment_migration_views.xml",
     ],
     "installable": True,
 }

@@ -212,6 +212,8 @@ class StorageDriver(abc.ABC):
             try:
                 return operation()
             except StorageUnavailable as error:
+                # a connection that failed once is not trusted again
+                self._on_unavailable()
                 if attempt == attempts:
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)
@@ -224,8 +226,7 @@ class StorageDriver(abc.ABC):
                     attempts - 1,
                     delay,
                 )
-                self._on_unavailable()
                 time.sleep(delay)
 
     def _on_unavailable(self):
-        """Called before a retry: drop cached connections."""
+        """Called after a failure: drop cached connections."""

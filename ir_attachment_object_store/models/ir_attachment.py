@@ -26,11 +26,12 @@ import time
 import psycopg2
 
 from odoo import _, api, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from storage_drivers import ObjectExists, ObjectNotFound, StorageError, StorageUnavailable
 
 from ..tools.checklist import ObjectChecklist
+from ..tools.migration import AttachmentMigration
 from ..tools.object_keys import content_key, lock_id, remote_fname, split_fname
 from ..tools.upload_batch import UploadBatch, upload_pool
 
@@ -92,11 +93,10 @@ class IrAttachment(models.Model):
         return backend
 
     @api.model
-    def _object_store_keep_in_db(self, data, mimetype):
+    def _object_store_keep_in_db(self, size, mimetype):
         """Whether a file stays in the database although a backend is configured."""
         rules = self.env["ir.config_parameter"].sudo().get_param(KEEP_IN_DB_PARAM)
         rules = json.loads(rules) if rules else DEFAULT_KEEP_IN_DB
-        size = len(data)
         for prefix, limit in rules.items():
             if (mimetype or "").startswith(prefix) and (not limit or size <= limit):
                 return True
@@ -106,7 +106,7 @@ class IrAttachment(models.Model):
         if data and self._object_store_location_backend():
             context = (
                 {"object_store_force_db": True}
-                if self._object_store_keep_in_db(data, mimetype)
+                if self._object_store_keep_in_db(len(data), mimetype)
                 else {"object_store_mimetype": mimetype}
             )
             self = self.with_context(**context)
@@ -324,6 +324,45 @@ class IrAttachment(models.Model):
             return True
         return super()._gc_file_store()
 
+    def _gc_file_store_unsafe(self):
+        self._object_store_keep_local_copies()
+        return super()._gc_file_store_unsafe()
+
+    def _object_store_keep_local_copies(self):
+        """Take local fallback copies of referenced remote objects off core's checklist.
+
+        A migration leaves each file in the filestore under the key its object
+        has on the backend; such a copy is not garbage while an attachment
+        references the object (it is removed on request, or with the object).
+        """
+        checklist = {}
+        for dirpath, __, filenames in os.walk(self._full_path("checklist")):
+            for filename in filenames:
+                fname = f"{os.path.basename(dirpath)}/{filename}"
+                checklist[fname] = os.path.join(dirpath, filename)
+        self.env.cr.execute("SELECT code FROM storage_backend")
+        codes = [row[0] for row in self.env.cr.fetchall()]
+        if not checklist or not codes:
+            return
+        for names in self.env.cr.split_for_in_conditions(list(checklist)):
+            self.env.cr.execute(
+                "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)",
+                [[remote_fname(code, name) for code in codes for name in names]],
+            )
+            for (fname,) in self.env.cr.fetchall():
+                with contextlib.suppress(OSError):
+                    os.unlink(checklist[split_fname(fname)[1]])
+
+    @api.model
+    def force_storage(self):
+        backend = self._object_store_location_backend()
+        if not backend:
+            return super().force_storage()
+        if not self.env.is_admin():
+            raise AccessError(_("Only administrators can execute this action."))
+        AttachmentMigration(self.env, backend.code).run()
+        return True
+
     @api.autovacuum
     def _gc_object_store(self, batch_size=1000):
         """Delete remote objects that no attachment references any more."""
@@ -360,6 +399,10 @@ class IrAttachment(models.Model):
         deleted = self._object_store_delete_objects(
             [fname for fname in free if fname not in referenced]
         )
+        for fname in deleted:  # a local fallback copy goes with its object
+            key = split_fname(fname)[1]
+            if os.path.exists(self._full_path(key)):
+                self._mark_for_gc(key)
         done = referenced | set(deleted)
         checklist.remove(done)
         _logger.info(

@@ -42,6 +42,15 @@ class StorageBackend(models.Model):
                 else 0
             )
 
+    def action_move_attachments_here(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ir.attachment.migration",
+            "view_mode": "form",
+            "context": {"default_target": self.code},
+        }
+
     def _attachment_driver(self, dbname=None):
         """The driver of database ``dbname``'s attachment space on this backend.
 

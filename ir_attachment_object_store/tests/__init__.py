@@ -2,3 +2,4 @@ from . import test_routing
 from . import test_fallback
 from . import test_gc
 from . import test_download
+from . import test_migration

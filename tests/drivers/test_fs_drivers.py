@@ -14,7 +14,7 @@ from storage_drivers import (
 )
 from storage_drivers.fs_driver import TEMP_PREFIX
 
-from .contract import MIB, CountingReader, DriverContract
+from .contract import MIB, CountingReader, DriverContract, pattern
 
 
 class TestLocalDriver(DriverContract):
@@ -142,5 +142,21 @@ def test_ftp_server_killed_mid_upload_leaves_no_partial_object():
         assert again.get("keep") == b"old"
         assert not again.exists("new")
         assert sorted(again.list("")) == ["keep"]
+    finally:
+        server.stop()
+
+
+def test_ftp_reconnects_after_a_failed_stream_upload():
+    """Streams are not retried, but the dead connection must still be dropped."""
+    server = FTPServer().start()
+    driver = FSURLDriver(server.url, backoff=0.01)
+    try:
+        driver.put("before", b"x")
+        server.kill()
+        with pytest.raises(StorageUnavailable):
+            driver.put("during", CountingReader(1000))
+        server.start()
+        driver.put("after", CountingReader(1000))
+        assert driver.get("after") == pattern(0, 1000)
     finally:
         server.stop()

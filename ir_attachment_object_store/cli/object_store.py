@@ -1,0 +1,100 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""``odoo-bin object-store``: move attachments and collect garbage from a shell.
+
+odoo-bin --addons-path=... object-store migrate -c odoo.conf -d DB --to CODE|file|db
+         [--workers 8] [--batch-size 200] [--dry-run] [--remove-local] [--verify-read]
+odoo-bin --addons-path=... object-store gc -c odoo.conf -d DB
+"""
+
+import logging
+import optparse
+import sys
+import time
+from pathlib import Path
+
+import odoo
+from odoo.cli import Command
+
+from ..tools.migration import AttachmentMigration, MigrationStopped
+
+_logger = logging.getLogger(__name__)
+ACTIONS = ("migrate", "gc")
+
+
+class ObjectStore(Command):
+    """Migrate attachments between filestore, database and storage backends"""
+
+    name = "object-store"
+
+    def run(self, args):
+        if not args or args[0] not in ACTIONS:
+            sys.exit(
+                f"usage: {Path(sys.argv[0]).name} {self.name} {{{'|'.join(ACTIONS)}}} "
+                "-c CONFIG -d DATABASE [options]; see --help"
+            )
+        action, args = args[0], args[1:]
+        parser = odoo.tools.config.parser
+        parser.prog = f"{Path(sys.argv[0]).name} {self.name} {action}"
+        group = optparse.OptionGroup(parser, "Attachment migration")
+        group.add_option("--to", dest="target", help="backend code, 'file' or 'db'")
+        group.add_option("--workers", type="int", default=8, help="concurrent transfers")
+        group.add_option(
+            "--batch-size", type="int", default=200, help="attachments switched per transaction"
+        )
+        group.add_option("--dry-run", action="store_true", help="count, change nothing")
+        group.add_option(
+            "--remove-local",
+            action="store_true",
+            help="delete local files once their move is committed",
+        )
+        group.add_option(
+            "--verify-read",
+            action="store_true",
+            help="read every stored object back and check its checksum",
+        )
+        parser.add_option_group(group)
+        options = odoo.tools.config.parse_config(args)
+        dbname = odoo.tools.config["db_name"]
+        if not dbname or "," in dbname:
+            sys.exit("one database is needed: -d DATABASE")
+        if action == "migrate" and not options.target:
+            sys.exit("migrate needs --to CODE|file|db")
+        registry = odoo.modules.registry.Registry(dbname)
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            if action == "gc":
+                env["ir.attachment"]._gc_object_store()
+                return
+            self._migrate(env, options)
+
+    def _migrate(self, env, options):
+        last = [0.0]
+
+        def report(progress):
+            if time.monotonic() - last[0] >= 2:
+                last[0] = time.monotonic()
+                sys.stderr.write(f"  {progress.summary()}\n")
+
+        migration = AttachmentMigration(
+            env,
+            options.target,
+            workers=options.workers,
+            batch_size=options.batch_size,
+            dry_run=options.dry_run,
+            remove_local=options.remove_local,
+            verify_read=options.verify_read,
+            report=report,
+        )
+        try:
+            progress = migration.run()
+        except KeyboardInterrupt:
+            env.cr.rollback()
+            sys.exit(f"interrupted: {migration.progress.summary()}; run again to resume")
+        except MigrationStopped as error:
+            sys.exit(str(error))
+        verb = "would move" if options.dry_run else "moved"
+        sys.stderr.write(f"{verb}: {progress.summary()}\n")
+        for error in progress.errors:
+            sys.stderr.write(f"  failed: {error}\n")
+        if progress.failed_count:
+            sys.exit(1)

@@ -1,0 +1,147 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.migration import AttachmentMigration, MigrationStopped
+
+_logger = logging.getLogger(__name__)
+
+
+class IrAttachmentMigration(models.Model):
+    """A move of attachment files, run in the background by a cron job.
+
+    The cron works for a limited time, commits after every batch and
+    triggers itself again until the move is complete, so a restart or a
+    crash only delays it.
+    """
+
+    _name = "ir.attachment.migration"
+    _description = "Attachment files migration"
+    _order = "id desc"
+
+    target = fields.Selection(
+        selection="_selection_target",
+        string="Move files to",
+        required=True,
+        help="Small files that the keep-in-database rules name go to the database.",
+    )
+    workers = fields.Integer(default=4, help="Files transferred at the same time.")
+    batch_size = fields.Integer(default=200, help="Attachments switched per transaction.")
+    remove_local = fields.Boolean(
+        string="Remove local copies",
+        help="Delete filestore files once their move is committed.",
+    )
+    dry_run = fields.Boolean(help="Only count what would move.")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    total_count = fields.Integer(string="Files to move", readonly=True)
+    total_bytes = fields.Float(string="Bytes to move", readonly=True, digits=(20, 0))
+    done_count = fields.Integer(string="Files moved", readonly=True)
+    done_bytes = fields.Float(string="Bytes moved", readonly=True, digits=(20, 0))
+    failed_count = fields.Integer(string="Failures", readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    summary = fields.Char(readonly=True)
+    last_error = fields.Text(readonly=True)
+    date_started = fields.Datetime(readonly=True)
+    date_finished = fields.Datetime(readonly=True)
+
+    @api.model
+    def _selection_target(self):
+        backends = self.env["storage.backend"].sudo().search([], limit=100)
+        return [("file", _("Filestore")), ("db", _("Database"))] + [
+            (backend.code, backend.display_name) for backend in backends
+        ]
+
+    @api.depends("done_count", "total_count", "state")
+    def _compute_progress(self):
+        for job in self:
+            if job.state == "done":
+                job.progress = 100.0
+            else:
+                job.progress = 100.0 * job.done_count / job.total_count if job.total_count else 0.0
+
+    @api.depends("target", "date_started")
+    def _compute_display_name(self):
+        for job in self:
+            job.display_name = _("Move attachments to %s", job.target or "?")
+
+    def action_start(self):
+        for job in self:
+            if job.state not in ("draft", "failed"):
+                raise UserError(_("This migration is already %s.", job.state))
+        self.write({"state": "queued", "last_error": False})
+        self.env.ref("ir_attachment_object_store.ir_cron_attachment_migration")._trigger()
+        return True
+
+    @api.model
+    def _cron_run(self, time_budget=240):
+        """Work on the oldest pending migration for about ``time_budget`` seconds."""
+        job = self.search([("state", "in", ("queued", "running"))], order="id", limit=1)
+        if job:
+            job._run(time.monotonic() + time_budget)
+
+    def _run(self, deadline):
+        self.ensure_one()
+        self.write({"state": "running", "date_started": self.date_started or fields.Datetime.now()})
+        # commit so that the state shows while the batches run
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        before = (self.done_count, self.done_bytes, self.failed_count)
+
+        def report(progress):
+            self.write(
+                {
+                    "total_count": before[0] + progress.total_count,
+                    "total_bytes": before[1] + progress.total_bytes,
+                    "done_count": before[0] + progress.done_count,
+                    "done_bytes": before[1] + progress.done_bytes,
+                    "failed_count": before[2] + progress.failed_count,
+                    "summary": progress.summary(),
+                }
+            )
+
+        migration = AttachmentMigration(
+            self.env,
+            self.target,
+            workers=self.workers,
+            batch_size=self.batch_size,
+            dry_run=self.dry_run,
+            remove_local=self.remove_local,
+            report=report,
+            should_stop=lambda: time.monotonic() > deadline,
+        )
+        try:
+            progress = migration.run()
+        except (MigrationStopped, UserError) as error:
+            self.env.cr.rollback()
+            self.write(
+                {
+                    "state": "failed",
+                    "last_error": str(error),
+                    "date_finished": fields.Datetime.now(),
+                }
+            )
+            return
+        report(progress)
+        if not progress.complete:
+            self.env.ref("ir_attachment_object_store.ir_cron_attachment_migration")._trigger()
+            return
+        self.write(
+            {
+                "state": "failed" if progress.failed_count else "done",
+                "last_error": "\n".join(progress.errors) or False,
+                "date_finished": fields.Datetime.now(),
+            }
+        )
