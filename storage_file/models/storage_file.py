@@ -251,6 +251,7 @@ class StorageFile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [dict(vals) for vals in vals_list]
         sources = []
         for vals in vals_list:
             self._check_protected_fields(vals)
@@ -279,6 +280,8 @@ class StorageFile(models.Model):
         self._check_protected_fields(vals)
         if "name" in vals:
             self._check_name(vals["name"])
+        if vals.get("active") and any(self.mapped("to_delete")):
+            raise UserError(_("A deleted file cannot be restored: store it again."))
         if "backend_id" in vals and any(
             record.relative_path and record.backend_id.id != vals["backend_id"] for record in self
         ):

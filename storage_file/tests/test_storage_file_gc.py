@@ -5,6 +5,7 @@ import uuid
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
@@ -46,6 +47,8 @@ class TestStorageFileGC(StorageFileCase):
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
         )
         self.assertEqual(self.stored_objects(), [path], "nothing is deleted before commit")
+        with self.assertRaisesRegex(UserError, "cannot be restored"):
+            storage_file.active = True
         self.collect()
         self.assertEqual(self.stored_objects(), [])
         self.assertFalse(storage_file.exists())
