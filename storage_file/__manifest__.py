@@ -16,5 +16,8 @@
         "views/storage_file_views.xml",
         "views/storage_backend_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["storage_file/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -75,7 +75,9 @@ class StorageFile(models.Model):
         help="The content, read from and written to the backend (never stored in "
         "the database). Python code may also write a binary file object here.",
     )
-    relative_path = fields.Char(readonly=True, copy=False, help="Key of the object.")
+    relative_path = fields.Char(
+        string="Object key", readonly=True, copy=False, help="Key of the object on the backend."
+    )
     file_size = BigInteger(readonly=True, copy=False, help="Size in bytes.")
     human_file_size = fields.Char(string="Size", compute="_compute_human_file_size")
     mimetype = fields.Char(readonly=True, copy=False)
@@ -92,11 +94,14 @@ class StorageFile(models.Model):
         help="Name of the file in its Odoo URL: <name>-<id>.<extension>.",
     )
     url = fields.Char(
+        string="URL",
         compute="_compute_urls",
         help="Where browsers get the file: the storage itself for public backends, "
         "else Odoo, which checks the reader's access rights.",
     )
-    internal_url = fields.Char(compute="_compute_urls", help="The Odoo URL, without host.")
+    internal_url = fields.Char(
+        string="Odoo URL", compute="_compute_urls", help="The Odoo URL, without host."
+    )
     res_model = fields.Char(string="Linked model", index=True)
     res_id = fields.Many2oneReference(string="Linked record", model_field="res_model", index=True)
     company_id = fields.Many2one(

@@ -110,6 +110,27 @@ class TestStorageFileHttp(StorageFileHttpCase):
 
 
 @tagged("post_install", "-at_install")
+class TestStorageFileTour(StorageFileHttpCase):
+    def test_file_form(self):
+        storage_file = self.new_file()
+        self.start_tour(
+            f"/web#id={storage_file.id}&model=storage.file&view_type=form",
+            "storage_file_form",
+            login="admin",
+        )
+
+    def test_backend_settings_form(self):
+        self.start_tour(
+            f"/web#id={self.backend.id}&model=storage.backend&view_type=form",
+            "storage_file_backend_settings",
+            login="admin",
+        )
+        self.assertEqual(self.backend.filename_strategy, "name_with_id")
+        self.assertTrue(self.backend.is_public)
+        self.assertEqual(self.backend.base_url, "https://cdn.example.com/files")
+
+
+@tagged("post_install", "-at_install")
 class TestStorageFileHttpLarge(StorageFileHttpCase):
     """200 MB in and out with bounded memory, measured with tracemalloc, which
     counts the allocations of every thread: this test, the HTTP server thread
