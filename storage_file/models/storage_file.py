@@ -426,6 +426,7 @@ class StorageFile(models.Model):
     def _gc_storage_files(self):
         """Cron: delete the objects no file refers to any more, after commit."""
         cr = self.env.cr
+        failed = set()
         for __ in range(GC_MAX_BATCHES):
             # The LOCK must open its transaction: the snapshot taken after it then
             # sees every file committed until then (as core's _gc_file_store).
@@ -437,7 +438,7 @@ class StorageFile(models.Model):
                 cr.rollback()
                 _logger.info("Storage file cleanup postponed: files are being written")
                 return False
-            more = self._gc_storage_files_unsafe(GC_BATCH_SIZE)
+            more = self._gc_storage_files_unsafe(GC_BATCH_SIZE, failed)
             # release the lock: it blocks every write of storage files
             cr.commit()  # pylint: disable=invalid-commit
             if not more:
@@ -445,28 +446,33 @@ class StorageFile(models.Model):
         return True
 
     @api.model
-    def _gc_storage_files_unsafe(self, limit=GC_BATCH_SIZE):
+    def _gc_storage_files_unsafe(self, limit=GC_BATCH_SIZE, failed=None):
         """Delete candidate objects that no file refers to; the caller holds the lock.
 
         Candidates are the objects of deleted files and the checklist. A backend
-        that fails keeps its candidates for the next run. Returns whether more
+        that fails keeps its candidates for the next run, and its id is added to
+        ``failed``, whose backends are left alone. Returns whether more
         candidates may be waiting.
         """
         Checklist = self.env["storage.file.checklist"]
+        failed = set() if failed is None else failed
         self.env.flush_all()
         doomed = (
             self.sudo()
             .with_context(active_test=False)
-            .search([("to_delete", "=", True)], order="id", limit=limit)
+            .search(
+                [("to_delete", "=", True), ("backend_id", "not in", list(failed))],
+                order="id",
+                limit=limit,
+            )
         )
-        entries = Checklist._pending(limit)
+        entries = Checklist._pending(limit, failed)
         candidates = defaultdict(set)
         for record in doomed.filtered("relative_path"):
             candidates[record.backend_id.id].add(record.relative_path)
         for backend_id, key in entries.values():
             candidates[backend_id].add(key)
         backends = self.env["storage.backend"].sudo().with_context(active_test=False)
-        failed = set()
         deleted = 0
         for backend in backends.browse(list(candidates)).exists():
             keys = candidates[backend.id] - self._referenced_keys(backend, candidates[backend.id])

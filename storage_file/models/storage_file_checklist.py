@@ -29,12 +29,15 @@ class StorageFileChecklist(models.Model):
             env[self._name].create([{"backend_id": backend_id, "key": key} for key in keys])
 
     @api.model
-    def _pending(self, limit):
+    def _pending(self, limit, skip_backend_ids=()):
         """``{id: (backend_id, key)}`` of the oldest entries, read on a fresh cursor."""
         with self.env.registry.cursor() as cr:
             cr.execute(
-                "SELECT id, backend_id, key FROM storage_file_checklist ORDER BY id LIMIT %s",
-                [limit],
+                """
+                SELECT id, backend_id, key FROM storage_file_checklist
+                 WHERE backend_id != ALL(%s) ORDER BY id LIMIT %s
+                """,
+                [list(skip_backend_ids), limit],
             )
             return {row[0]: (row[1], row[2]) for row in cr.fetchall()}
 

@@ -108,15 +108,25 @@ class TestStorageFileGC(StorageFileCase):
         # an FTP server may serve several databases: each has its own folder
         path = os.path.join(server.root, self.env.cr.dbname, storage_file.relative_path)
         self.assertTrue(os.path.exists(path))
-        storage_file.unlink()
+        local = self.new_file(b"local", name="local.txt")
+        (storage_file | local).unlink()
         server.kill()
+        failed = set()
         with (
             mute_logger("storage_drivers.base"),
             self.assertLogs("odoo.addons.storage_file.models.storage_file", "WARNING") as logs,
         ):
-            self.collect()
+            self.Files._gc_storage_files_unsafe(failed=failed)
         self.assertIn("will retry later", logs.output[0])
+        self.assertEqual(failed, {backend.id})
         self.assertTrue(storage_file.exists(), "the row waits for the object")
+        self.assertFalse(local.exists(), "other backends are not held up")
+        # later batches of the same run skip the failed backend: no starving
+        other = self.new_file(b"other", name="other.txt")
+        other.unlink()
+        with self.assertNoLogs("odoo.addons.storage_file.models.storage_file", "WARNING"):
+            self.Files._gc_storage_files_unsafe(1, failed)
+        self.assertFalse(other.exists())
         self.assertTrue(os.path.exists(path))
         server.start()
         self.collect()
