@@ -6,7 +6,9 @@ a private server themselves when the variable is absent, and always for
 fault tests that stop a server.
 """
 
-SHARED_SERVICES = []
+from . import swift
+
+SHARED_SERVICES = [swift.start_shared]
 
 
 def start_shared_services(workdir):

@@ -119,6 +119,24 @@ class StorageDriver(abc.ABC):
         validate_key(dst_key)
         self._retry(lambda: self._copy(src_key, dst_key), what=f"copy {src_key!r}")
 
+    def copy_to(self, target, key, target_key=None):
+        """Copy ``key`` into another driver, server-side when both allow it."""
+        target_key = target_key or key
+        validate_key(key)
+        validate_key(target_key)
+        source, source_key = self._unwrap(key)
+        destination, destination_key = target._unwrap(target_key)
+        if source is destination:
+            source.copy(source_key, destination_key)
+            return
+
+        def stream_copy():
+            if not source._copy_to(destination, source_key, destination_key):
+                with self.open(key) as stream:
+                    target.put(target_key, stream)
+
+        self._retry(stream_copy, retry=False, what=f"copy {key!r} to {target.label}")
+
     def url(self, key, expires=3600):
         """A direct URL (public, presigned or temporary) or ``None``."""
         validate_key(key)
@@ -195,6 +213,14 @@ class StorageDriver(abc.ABC):
 
     def _url(self, key, expires):
         return None
+
+    def _unwrap(self, key):
+        """The driver that really stores ``key``, and its key there."""
+        return self, key
+
+    def _copy_to(self, target, key, target_key):
+        """Server-side copy into another driver of the same kind; False if not possible."""
+        return False
 
     def _bytes_free(self):
         return None

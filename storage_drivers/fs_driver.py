@@ -222,6 +222,27 @@ class FSDriver(StorageDriver):
                 return
         super()._copy(src_key, dst_key)
 
+    def _copy_to(self, target, key, target_key):
+        source = self.filesystem
+        if not (isinstance(target, FSDriver) and source.hassyspath(key)):
+            return False
+        destination = target.filesystem
+        if not destination.hassyspath(target_key):
+            return False
+        with self._translate(key):
+            parent = target_key.rpartition("/")[0]
+            if parent:
+                destination.makedirs(parent, recreate=True)
+            temp = destination.getsyspath(_temp_key(target_key))
+            try:
+                shutil.copyfile(source.getsyspath(key), temp)
+                os.replace(temp, destination.getsyspath(target_key))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+        return True
+
     def _bytes_free(self):
         filesystem = self.filesystem
         if filesystem.hassyspath("/"):
@@ -267,6 +288,12 @@ class LocalDriver(FSDriver):
         self.root = os.path.normpath(root)
         super().__init__(self._open_root, label=f"local disk {self.root}", **kwargs)
         self._create = create
+
+    @property
+    def filesystem(self):
+        if self._fs is not None and not os.path.isdir(self.root):
+            self.close()  # the root was removed under us: create it again
+        return super().filesystem
 
     def _open_root(self):
         if self._create:

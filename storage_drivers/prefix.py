@@ -49,6 +49,9 @@ class PrefixDriver(StorageDriver):
     def _url(self, key, expires):
         return self.inner.url(self._key(key), expires)
 
+    def _unwrap(self, key):
+        return self.inner._unwrap(self._key(key))
+
     def _bytes_free(self):
         return self.inner._bytes_free()
 

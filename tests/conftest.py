@@ -1,16 +1,29 @@
 """Fixtures shared by the driver tests: real servers on 127.0.0.1."""
 
+import json
 import os
 
 import pytest
 
 from harness.ftp import FTPServer
+from harness.swift import SwiftServer
 
 
 @pytest.fixture(scope="session")
 def ftp_server():
     server = FTPServer().start()
     yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def swift_service():
+    """How to reach a Swift: the shared one (``STORAGE_TEST_SWIFT``) or a private one."""
+    if os.environ.get("STORAGE_TEST_SWIFT"):
+        yield json.loads(os.environ["STORAGE_TEST_SWIFT"])
+        return
+    server = SwiftServer().start()
+    yield server.env()
     server.stop()
 
 

@@ -45,6 +45,10 @@ DEFAULT_KEEP_IN_DB = {
     "text/javascript": 0,
     "image/": 51200,
 }
+# the database whose space holds this database's objects, and while a copied
+# database's objects are being copied, the database they are copied from
+OWNER_PARAM = "ir_attachment_object_store.database"
+COPY_SOURCE_PARAM = "ir_attachment_object_store.copy_source"
 FALLBACK_LOG_INTERVAL = 600  # seconds between two "served from disk" warnings
 _fallback_logged = {}
 
@@ -56,6 +60,61 @@ class IrAttachment(models.Model):
         res = super().init()
         ObjectChecklist.create_table(self.env.cr)
         return res
+
+    def _register_hook(self):
+        res = super()._register_hook()
+        self._object_store_check_copied_database()
+        return res
+
+    def _object_store_check_copied_database(self):
+        """Notice that this database is a copy (duplicate, restore) of another.
+
+        Its rows still name objects in the original's space: schedule a copy
+        of them into this database's own space, and read from the original
+        meanwhile. Runs when the registry loads, so it catches copies made by
+        the database manager, ``odoo-bin db`` or any other tool.
+        """
+        params = self.env["ir.config_parameter"].sudo()
+        dbname = self.env.cr.dbname
+        if params.get_param(OWNER_PARAM) == dbname:
+            return
+        # one process decides, even when several load the registry at once
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id(OWNER_PARAM)])
+        self.env.cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [OWNER_PARAM])
+        owner = (self.env.cr.fetchone() or [None])[0]
+        if owner == dbname:
+            return
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_attachment WHERE position('://' in store_fname) > 0 LIMIT 1"
+        )
+        if owner and self.env.cr.fetchone():
+            _logger.warning(
+                "Database %s is a copy of %s: its attachment files are being copied into "
+                "its own space; until then they are read from %s's.",
+                dbname,
+                owner,
+                owner,
+            )
+            params.set_param(COPY_SOURCE_PARAM, owner)
+            self.env["ir.attachment.migration"].create(
+                {"kind": "copy", "source_dbname": owner, "state": "queued"}
+            )._trigger_cron()
+        params.set_param(OWNER_PARAM, dbname)
+
+    @api.model
+    def _object_store_spaces_to_purge(self):
+        """``[(label, driver)]`` of this database's spaces, to empty when it is dropped."""
+        backends = (
+            self.env["storage.backend"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("keep_objects_on_drop", "=", False)], limit=100)
+        )
+        spaces = []
+        for backend in backends:
+            with contextlib.suppress(StorageError, UserError):  # misconfigured: nothing to do
+                spaces.append((backend.display_name, backend._attachment_driver()))
+        return spaces
 
     @property
     def _object_store_checklist(self):
@@ -255,10 +314,12 @@ class IrAttachment(models.Model):
         backend = self._object_store_backend(code)
         error = None
         if backend:
-            try:
-                return backend._attachment_driver().open(key)
-            except (ObjectNotFound, StorageUnavailable) as caught:
-                error = caught
+            copy_source = self.env["ir.config_parameter"].sudo().get_param(COPY_SOURCE_PARAM)
+            for dbname in [None, copy_source] if copy_source else [None]:
+                try:
+                    return backend._attachment_driver(dbname).open(key)
+                except (ObjectNotFound, StorageUnavailable) as caught:
+                    error = caught
         local_path = self._full_path(key)
         if os.path.isfile(local_path):
             self._object_store_log_fallback(code, error or _("unknown backend"))

@@ -5,7 +5,9 @@ import time
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.database_copy import DatabaseCopy
 from ..tools.migration import AttachmentMigration, MigrationStopped
+from .ir_attachment import COPY_SOURCE_PARAM
 
 _logger = logging.getLogger(__name__)
 
@@ -22,12 +24,20 @@ class IrAttachmentMigration(models.Model):
     _description = "Attachment files migration"
     _order = "id desc"
 
+    kind = fields.Selection(
+        [("move", "Move files"), ("copy", "Copy from the original database")],
+        default="move",
+        required=True,
+        readonly=True,
+        help="Copies are made by themselves when this database is a copy of another one.",
+    )
     target = fields.Selection(
         selection="_selection_target",
         string="Move files to",
-        required=True,
         help="Small files that the keep-in-database rules name go to the database.",
     )
+    source_dbname = fields.Char(string="Original database", readonly=True)
+    copy_position = fields.Json(readonly=True, help="Last key copied, per backend.")
     workers = fields.Integer(default=4, help="Files transferred at the same time.")
     batch_size = fields.Integer(default=200, help="Attachments switched per transaction.")
     remove_local = fields.Boolean(
@@ -73,18 +83,29 @@ class IrAttachmentMigration(models.Model):
             else:
                 job.progress = 100.0 * job.done_count / job.total_count if job.total_count else 0.0
 
-    @api.depends("target", "date_started")
+    @api.depends("kind", "target", "source_dbname")
     def _compute_display_name(self):
         for job in self:
-            job.display_name = _("Move attachments to %s", job.target or "?")
+            if job.kind == "copy":
+                job.display_name = _("Copy attachments from %s", job.source_dbname)
+            else:
+                job.display_name = _("Move attachments to %s", job.target or "?")
+
+    @api.constrains("kind", "target")
+    def _check_target(self):
+        if any(job.kind == "move" and not job.target for job in self):
+            raise UserError(_("Choose where to move the files."))
 
     def action_start(self):
         for job in self:
             if job.state not in ("draft", "failed"):
                 raise UserError(_("This migration is already %s.", job.state))
         self.write({"state": "queued", "last_error": False})
-        self.env.ref("ir_attachment_object_store.ir_cron_attachment_migration")._trigger()
+        self._trigger_cron()
         return True
+
+    def _trigger_cron(self):
+        self.env.ref("ir_attachment_object_store.ir_cron_attachment_migration")._trigger()
 
     @api.model
     def _cron_run(self, time_budget=240):
@@ -93,26 +114,17 @@ class IrAttachmentMigration(models.Model):
         if job:
             job._run(time.monotonic() + time_budget)
 
-    def _run(self, deadline):
-        self.ensure_one()
-        self.write({"state": "running", "date_started": self.date_started or fields.Datetime.now()})
-        # commit so that the state shows while the batches run
-        self.env.cr.commit()  # pylint: disable=invalid-commit
-        before = (self.done_count, self.done_bytes, self.failed_count)
-
-        def report(progress):
-            self.write(
-                {
-                    "total_count": before[0] + progress.total_count,
-                    "total_bytes": before[1] + progress.total_bytes,
-                    "done_count": before[0] + progress.done_count,
-                    "done_bytes": before[1] + progress.done_bytes,
-                    "failed_count": before[2] + progress.failed_count,
-                    "summary": progress.summary(),
-                }
+    def _engine(self, report, should_stop):
+        if self.kind == "copy":
+            return DatabaseCopy(
+                self.env,
+                self.source_dbname,
+                workers=self.workers,
+                report=report,
+                should_stop=should_stop,
+                position=self.copy_position or {},
             )
-
-        migration = AttachmentMigration(
+        return AttachmentMigration(
             self.env,
             self.target,
             workers=self.workers,
@@ -120,8 +132,33 @@ class IrAttachmentMigration(models.Model):
             dry_run=self.dry_run,
             remove_local=self.remove_local,
             report=report,
-            should_stop=lambda: time.monotonic() > deadline,
+            should_stop=should_stop,
         )
+
+    def _run(self, deadline):
+        self.ensure_one()
+        self.write({"state": "running", "date_started": self.date_started or fields.Datetime.now()})
+        # commit so that the state shows while the batches run
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        # a copy resumes from its position; a move skips rows already moved
+        before = (self.done_count, self.done_bytes, self.failed_count)
+
+        def report(progress):
+            if self.kind == "copy":
+                self.copy_position = dict(migration.position)
+            self.write(
+                {
+                    # a copy counts every object each run; a move only what is left
+                    "total_count": progress.total_count + (0 if self.kind == "copy" else before[0]),
+                    "total_bytes": progress.total_bytes + (0 if self.kind == "copy" else before[1]),
+                    "done_count": before[0] + progress.done_count,
+                    "done_bytes": before[1] + progress.done_bytes,
+                    "failed_count": before[2] + progress.failed_count,
+                    "summary": progress.summary(),
+                }
+            )
+
+        migration = self._engine(report, should_stop=lambda: time.monotonic() > deadline)
         try:
             progress = migration.run()
         except (MigrationStopped, UserError) as error:
@@ -136,8 +173,16 @@ class IrAttachmentMigration(models.Model):
             return
         report(progress)
         if not progress.complete:
-            self.env.ref("ir_attachment_object_store.ir_cron_attachment_migration")._trigger()
+            self._trigger_cron()
             return
+        if self.kind == "copy" and not progress.failed_count:
+            self.env["ir.config_parameter"].sudo().set_param(COPY_SOURCE_PARAM, False)
+            _logger.info(
+                "attachment files of %s copied from %s: %s",
+                self.env.cr.dbname,
+                self.source_dbname,
+                progress.summary(),
+            )
         self.write(
             {
                 "state": "failed" if progress.failed_count else "done",

@@ -225,3 +225,18 @@ class DriverContract:
         assert not errors
         for index in range(8):
             assert driver.get(f"parallel/{index}") == str(index).encode() * 100
+
+    def test_copy_to_another_driver(self, driver, tmp_path):
+        from storage_drivers import LocalDriver, PrefixDriver
+
+        driver.put("cross/src", b"across drivers")
+        other = LocalDriver(str(tmp_path / "other-store"))
+        driver.copy_to(other, "cross/src", "landed/here")
+        assert other.get("landed/here") == b"across drivers"
+        # two prefixes of one driver copy within it
+        first, second = PrefixDriver(driver, "one"), PrefixDriver(driver, "two")
+        first.put("k", b"prefixed")
+        first.copy_to(second, "k")
+        assert driver.get("two/k") == b"prefixed"
+        with pytest.raises(ObjectNotFound):
+            driver.copy_to(other, "cross/missing")

@@ -160,3 +160,13 @@ def test_ftp_reconnects_after_a_failed_stream_upload():
         assert driver.get("after") == pattern(0, 1000)
     finally:
         server.stop()
+
+
+def test_local_root_removed_while_in_use_is_created_again(tmp_path):
+    import shutil
+
+    driver = LocalDriver(str(tmp_path / "root"))
+    driver.put("a/b", b"1")
+    shutil.rmtree(tmp_path / "root")
+    driver.put("a/b", b"2")
+    assert driver.get("a/b") == b"2"

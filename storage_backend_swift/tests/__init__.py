@@ -1,0 +1,2 @@
+from . import test_swift_backend
+from . import test_swift_connection

@@ -1,0 +1,102 @@
+"""A real Odoo for tests that need whole processes: CLI commands, the server."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+from harness import odoo as odoo_tools
+from harness.postgres import Postgres
+from harness.process import Process, free_port, tail
+
+MASTER_PASSWORD = "integration-master"
+
+
+class OdooInstance:
+    def __init__(self, odoo_src, directory, postgres):
+        self.odoo_src = odoo_src
+        self.directory = directory
+        self.data_dir = os.path.join(directory, "data")
+        self.http_port = free_port()
+        self.config = odoo_tools.write_config(
+            os.path.join(directory, "odoo.conf"),
+            odoo_src,
+            postgres,
+            self.data_dir,
+            http_port=self.http_port,
+            gevent_port=free_port(),
+            admin_passwd=MASTER_PASSWORD,
+            server_wide_modules="base,web,ir_attachment_object_store",
+        )
+        self.addons_path = (
+            f"--addons-path={odoo_src}/odoo/addons,{odoo_src}/addons,{odoo_tools.ROOT}"
+        )
+        self.server = None
+
+    def run(self, *args, stdin=None, timeout=600):
+        """Run odoo-bin; its output is returned, and shown when it fails."""
+        command = [sys.executable, f"{self.odoo_src}/odoo-bin", self.addons_path, *args]
+        env = dict(os.environ, PYTHONPATH=str(odoo_tools.ROOT))
+        result = subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=self.directory,
+        )
+        if result.returncode:
+            raise AssertionError(f"{' '.join(args[:3])} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def shell(self, database, code):
+        return self.run("shell", "-c", self.config, "-d", database, "--no-http", stdin=code)
+
+    def storage_root(self, database, directory):
+        return os.path.join(self.data_dir, "storage", database, directory)
+
+    def start_server(self):
+        env = dict(os.environ, PYTHONPATH=str(odoo_tools.ROOT))
+        self.server = Process(
+            "odoo",
+            [sys.executable, f"{self.odoo_src}/odoo-bin", "-c", self.config],
+            os.path.join(self.directory, "server.log"),
+            env=env,
+            cwd=self.directory,
+        ).start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/web/database/selector", timeout=5)
+                return
+            except OSError:
+                if self.server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        raise AssertionError(f"Odoo did not start:\n{tail(self.server.log_path)}")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+@pytest.fixture(scope="session")
+def odoo_instance():
+    odoo_src, reason = odoo_tools.odoo_source()
+    if odoo_src is None:
+        pytest.skip(f"ODOO INTEGRATION TESTS SKIPPED: {reason}")
+    directory = tempfile.mkdtemp(prefix="storage-odoo-it-")
+    os.chmod(directory, 0o755)  # the postgres user reaches its data directory
+    postgres = Postgres(os.path.join(directory, "postgres")).start()
+    instance = OdooInstance(odoo_src, directory, postgres)
+    yield instance
+    if instance.server is not None:
+        instance.server.stop()
+    postgres.stop()
+    shutil.rmtree(directory, ignore_errors=True)
