@@ -1,11 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
+import logging
 import tracemalloc
 
 from odoo.tests.common import HttpCase, new_test_user, tagged
 
 from .common import StorageFileCase, UnseekableStream
 
+_logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
 
 
@@ -162,5 +164,12 @@ class TestStorageFileHttpLarge(StorageFileHttpCase):
         self.assertEqual(storage_file.file_size, self.SIZE)
         self.assertEqual(received, self.SIZE)
         self.assertEqual(digest.hexdigest(), storage_file.checksum)
+        _logger.info(
+            "%d MiB on %s: tracemalloc peak %.1f MiB storing, %.1f MiB serving",
+            self.SIZE // MIB,
+            self.backend.backend_type,
+            upload_peak / MIB,
+            download_peak / MIB,
+        )
         self.assertLess(upload_peak, self.MEMORY_BOUND)
         self.assertLess(download_peak, self.MEMORY_BOUND)
