@@ -178,10 +178,12 @@ class SwiftDriver(StorageDriver):
     def _on_unavailable(self):
         self.close()
 
-    def _call(self, function, *args, hold=False, **kwargs):
+    def _call(self, function, *args, hold=False, replay=None, **kwargs):
         """Run a swiftclient ``function(url, token, *args)`` on a pooled connection.
 
-        A refused token is renewed once. With ``hold``, returns the result and
+        A refused token is renewed once. A request with a body is sent again
+        only if ``replay`` can rewind it (a callable); ``replay=False`` means
+        the body was consumed for good. With ``hold``, returns the result and
         the connection, which the caller gives back (streamed downloads).
         """
         for attempt in (1, 2):
@@ -193,6 +195,13 @@ class SwiftDriver(StorageDriver):
                 self._checkin(http_conn)  # swiftclient read the whole error response
                 if error.http_status == 401 and attempt == 1:
                     self.auth.invalidate(token)
+                    if replay is False:
+                        raise StorageUnavailable(
+                            f"{self.label} refused an expired token while data was sent; "
+                            "a new token is ready for the next attempt"
+                        ) from error
+                    if replay:
+                        replay()
                     continue
                 raise
             except BaseException:
@@ -373,10 +382,16 @@ class SwiftDriver(StorageDriver):
                     self._put_large(key, source, headers, first=head, size=size)
             self._delete_segments(old_segments, quiet=True)
 
-    def _put_object(self, container, name, contents, headers, **kwargs):
+    def _put_object(self, container, name, contents, headers, replay=False, **kwargs):
         try:
             return self._call(
-                swift.put_object, container, name, contents, headers=headers, **kwargs
+                swift.put_object,
+                container,
+                name,
+                contents,
+                headers=headers,
+                replay=replay,
+                **kwargs,
             )
         except ClientException as error:
             if error.http_status == 404:
@@ -386,11 +401,13 @@ class SwiftDriver(StorageDriver):
     def _put_bytes(self, key, data, headers, container=None):
         """One request carrying ``data`` and its MD5: Swift verifies it."""
         etag = hashlib.md5(data).hexdigest()
+        body = _BufferReader(data)
         self._put_object(
             container or self.container,
             key,
-            _BufferReader(data),
+            body,
             headers,
+            replay=body.rewind,
             content_length=len(data),
             etag=etag,
         )
@@ -402,7 +419,15 @@ class SwiftDriver(StorageDriver):
                 etag = hashlib.md5(rest).hexdigest()
             headers = {**headers, "ETag": etag}
         contents = LengthWrapper(stream, size, md5=True)
-        returned = self._put_object(self.container, key, contents, headers, content_length=size)
+        seekable = getattr(stream, "seekable", lambda: False)()
+        returned = self._put_object(
+            self.container,
+            key,
+            contents,
+            headers,
+            replay=contents.reset if seekable else False,
+            content_length=size,
+        )
         if returned != contents.get_md5sum():
             self._call(swift.delete_object, self.container, key)
             raise IntegrityError(f"{key!r} was corrupted on its way to {self.label}")
@@ -441,6 +466,7 @@ class SwiftDriver(StorageDriver):
                 key,
                 json.dumps(manifest).encode(),
                 headers,
+                replay=None,  # bytes are sent again as they are
                 query_string="multipart-manifest=put",
             )
         except BaseException:
@@ -508,10 +534,23 @@ class SwiftDriver(StorageDriver):
                     raise
 
     def _copy(self, src_key, dst_key):
+        if not self._copy_from(self.container, src_key, dst_key):
+            super()._copy(src_key, dst_key)  # beyond Swift's 5 GiB copy limit: stream it
+
+    def _copy_to(self, target, key, target_key):
+        if not isinstance(target, SwiftDriver):
+            return False
+        with self._errors("compare accounts"):
+            same_account = self.auth.credentials()[0] == target.auth.credentials()[0]
+        # one account: Swift copies between its containers by itself
+        return same_account and target._copy_from(self.container, key, target_key)
+
+    def _copy_from(self, container, src_key, dst_key):
+        """Server-side copy of ``container/src_key`` here; False past the size limit."""
         with self._errors(f"copy {src_key!r}"):
             self._ensure_container(self.container)
             old_segments = self._segments_of(dst_key, self._head(dst_key))
-            source = quote(f"/{self.container}/{src_key}")
+            source = quote(f"/{container}/{src_key}")
             try:
                 self._call(
                     swift.put_object,
@@ -522,13 +561,12 @@ class SwiftDriver(StorageDriver):
                 )
             except ClientException as error:
                 if error.http_status == 404:
-                    raise ObjectNotFound(f"{src_key!r} does not exist on {self.label}") from error
+                    raise ObjectNotFound(f"{src_key!r} does not exist in {container!r}") from error
                 if error.http_status != 413:
                     raise
-                # a server-side copy is limited to 5 GiB: stream it in segments
-                super()._copy(src_key, dst_key)
-                return
+                return False
             self._delete_segments(old_segments, quiet=True)
+        return True
 
     # -- URLs and usage --------------------------------------------------------------
 
@@ -648,6 +686,9 @@ class _BufferReader:
 
     def __init__(self, buffer):
         self._view = memoryview(buffer)
+        self._position = 0
+
+    def rewind(self):
         self._position = 0
 
     def read(self, size=-1):

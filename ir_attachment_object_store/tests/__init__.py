@@ -4,3 +4,4 @@ from . import test_gc
 from . import test_download
 from . import test_migration
 from . import test_database_lifecycle
+from . import test_on_swift

@@ -1,7 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
+import json
 import os
 import shutil
+import unittest
 import uuid
 
 from odoo.tests.common import TransactionCase
@@ -40,6 +42,15 @@ class ObjectStoreCase(TransactionCase):
     def use_location(cls, location):
         cls.env["ir.config_parameter"].set_param("ir_attachment.location", location)
 
+    def server_setting(self, field, value):
+        """An environment variable overriding ``field`` of the test backend."""
+        return {f"STORAGE_BACKEND_{self.backend.code.upper()}_{field.upper()}": value}
+
+    def broken_backend_settings(self):
+        """Server settings under which every upload to the backend fails."""
+        unwritable = "/sys/not-writable" if os.geteuid() == 0 else "/proc/1/not-writable"
+        return self.server_setting("directory_path", unwritable)
+
     @property
     def driver(self):
         return self.backend._attachment_driver()
@@ -65,3 +76,58 @@ class ObjectStoreCase(TransactionCase):
             handle.write(data)
         self.addCleanup(lambda: os.path.exists(path) and os.remove(path))
         return path
+
+
+def shared_server(name, server_class):
+    """Settings of the server shared by the test command, else of a private one.
+
+    ``name`` is the ``STORAGE_TEST_<NAME>`` variable the harness sets; a
+    private server is stopped when the test class ends.
+    """
+    settings = os.environ.get(f"STORAGE_TEST_{name}")
+    if settings:
+        return json.loads(settings), None
+    server = server_class().start()
+    return server.env(), server
+
+
+class SwiftBackend:
+    """Mixin: run a test class on the real Swift of the test command.
+
+    Fault tests get a private server of their own (``start_private_server``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        from harness.swift import SwiftServer
+
+        backend_types = dict(cls.env["storage.backend"]._fields["backend_type"].selection)
+        if "swift" not in backend_types:  # runs with storage_backend_swift installed
+            raise unittest.SkipTest("storage_backend_swift is not installed")
+        cls.swift, server = shared_server("SWIFT", SwiftServer)
+        if server:
+            cls.addClassCleanup(server.stop)
+        super().setUpClass()
+
+    @classmethod
+    def start_private_server(cls):
+        from harness.swift import SwiftServer
+
+        server = SwiftServer().start()
+        cls.swift = server.env()
+        return server
+
+    def broken_backend_settings(self):
+        return self.server_setting("swift_auth_url", "http://127.0.0.1:9/auth/v1.0")
+
+    @classmethod
+    def backend_values(cls):
+        return {
+            "backend_type": "swift",
+            "swift_auth_version": "1",
+            "swift_auth_url": cls.swift["auth_url"],
+            "swift_user": cls.swift["user"],
+            "swift_key": cls.swift["key"],
+            "swift_container_prefix": f"att{uuid.uuid4().hex[:8]}",
+            "swift_temp_url_key": uuid.uuid4().hex,
+        }

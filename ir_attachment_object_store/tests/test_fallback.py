@@ -49,9 +49,13 @@ class TestFallbackServerDown(ObjectStoreCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = FTPServer().start()
-        super().setUpClass()
+        cls.server = cls.start_private_server()
         cls.addClassCleanup(cls.server.stop)
+        super().setUpClass()
+
+    @classmethod
+    def start_private_server(cls):
+        return FTPServer().start()
 
     @classmethod
     def backend_values(cls):
@@ -59,8 +63,6 @@ class TestFallbackServerDown(ObjectStoreCase):
 
     def setUp(self):
         super().setUp()
-        if self.server.process is None:
-            self.server.start()
         self.driver.retries = 0  # fail fast once the server is down
 
     def test_reads_served_from_disk_while_the_server_is_down(self):

@@ -31,10 +31,11 @@ class TestGarbageCollection(ObjectStoreCase):
         self.assertFalse(self.marked(data))
 
     def test_failed_upload_takes_the_rows_back(self):
-        unwritable = "/sys/not-writable" if os.geteuid() == 0 else "/proc/1/not-writable"
-        variable = f"STORAGE_BACKEND_{self.backend.code.upper()}_DIRECTORY_PATH"
         count = self.Attachment.search_count([])
-        with patch.dict(os.environ, {variable: unwritable}), self.assertRaises(UserError) as caught:
+        with (
+            patch.dict(os.environ, self.broken_backend_settings()),
+            self.assertRaises(UserError) as caught,
+        ):
             self.Attachment.create(
                 [{"name": "a", "raw": self.unique_data()}, {"name": "b", "raw": self.unique_data()}]
             )

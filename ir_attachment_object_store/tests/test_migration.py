@@ -158,9 +158,13 @@ class TestMigrationServerStopped(MigrationCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = FTPServer().start()
-        super().setUpClass()
+        cls.server = cls.start_private_server()
         cls.addClassCleanup(cls.server.stop)
+        super().setUpClass()
+
+    @classmethod
+    def start_private_server(cls):
+        return FTPServer().start()
 
     @classmethod
     def backend_values(cls):
@@ -171,17 +175,21 @@ class TestMigrationServerStopped(MigrationCase):
         self.driver.retries = 1
         self.driver.backoff = 0.01
 
+        stopped = []
+
         def stop_server(progress):
-            if self.server.process is not None:
+            if not stopped:
                 self.server.kill()
+                stopped.append(progress.done_count)
 
         # not assertRaises: its savepoint would undo the batch moved before the stop
         try:
             self.migrate(self.backend.code, report=stop_server)
-            stopped = None
+            message = None
         except MigrationStopped as error:
-            stopped = str(error)
-        self.assertIn("Run the migration again", stopped)
+            message = str(error)
+        self.assertIn("Run the migration again", message)
+        self.assertEqual(stopped, [5])
         attachments.invalidate_recordset()
         moved = [a for a in attachments if a.store_fname.startswith(self.backend.code)]
         self.assertEqual(len(moved), 5)

@@ -111,6 +111,13 @@ class StorageBackend(models.Model):
             if not all(1 <= size <= 5120 for size in sizes):
                 raise ValidationError(_("Swift object and segment sizes go from 1 to 5120 MiB."))
 
+    def _database_scoped(self, values=None):
+        values = values or self._driver_values()
+        if values["backend_type"] == "swift":
+            # one container per database unless the template leaves {db} out
+            return "{db}" in (values.get("swift_container") or DEFAULT_CONTAINER)
+        return super()._database_scoped(values)
+
     def _server_env_secret_fields(self):
         return super()._server_env_secret_fields() | SECRET_FIELDS
 

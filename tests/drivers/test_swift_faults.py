@@ -104,3 +104,31 @@ def test_lost_token_is_renewed_once(server, driver):
     assert driver.get("k") == b"x"
     assert driver.auth.authentications == 2
     assert segments(driver) == []
+
+
+class OneShotFile(io.RawIOBase):
+    """A file of known length that cannot be rewound, like a socket or a pipe."""
+
+    def __init__(self, data):
+        super().__init__()
+        self._data = io.BytesIO(data)
+        self.size = len(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("source", ["bytes", "seekable", "stream"])
+def test_upload_with_a_lost_token_is_sent_whole_or_refused(server, driver, source):
+    """A 401 answered to an upload must not resend a body that was consumed."""
+    data = pattern(0, 300000)
+    driver.put("warm-up", b"x")
+    server.forget_tokens()
+    payload = {"bytes": data, "seekable": io.BytesIO(data), "stream": OneShotFile(data)}[source]
+    driver.put("after-token-loss", payload)
+    assert driver.get("after-token-loss") == data
