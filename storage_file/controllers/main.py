@@ -1,15 +1,20 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 import unicodedata
 from urllib.parse import quote
 
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.exceptions import RequestedRangeNotSatisfiable, ServiceUnavailable
 from werkzeug.wsgi import wrap_file
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import Response, request
 from odoo.tools import str2bool
 
+from storage_drivers import ObjectNotFound
 from storage_drivers.streams import DEFAULT_CHUNK_SIZE
+
+_logger = logging.getLogger(__name__)
 
 
 def content_disposition(name, as_attachment):
@@ -31,19 +36,24 @@ class StorageFileController(http.Controller):
         storage_file = request.env["storage.file"]._get_by_slug(slug)
         if not storage_file:
             raise request.not_found()
-        if storage_file._is_public():
-            target = storage_file.sudo()._direct_url()
-        else:
-            target = storage_file.backend_id.sudo()._file_temporary_url(
-                storage_file.sudo().relative_path
-            )
-        if target:
-            response = request.redirect(target, code=302, local=False)
-            response.headers["Cache-Control"] = "no-store"  # the URL may expire
-            return response
-        return self._stream(
-            storage_file.sudo(), str2bool(download or "0"), storage_file._is_public()
-        )
+        public = storage_file._is_public()
+        storage_file = storage_file.sudo()
+        try:
+            if public:
+                target = storage_file._direct_url()
+            else:
+                target = storage_file.backend_id._file_temporary_url(storage_file.relative_path)
+            if target:
+                response = request.redirect(target, code=302, local=False)
+                response.headers["Cache-Control"] = "no-store"  # the URL may expire
+                return response
+            return self._stream(storage_file, str2bool(download or "0"), public)
+        except ObjectNotFound as error:
+            _logger.warning("Storage file %s has lost its object: %s", storage_file.id, error)
+            raise request.not_found() from error
+        except UserError as error:  # the backend is down or misconfigured
+            _logger.warning("Storage file %s cannot be served: %s", storage_file.id, error)
+            raise ServiceUnavailable() from error
 
     def _stream(self, storage_file, as_attachment, public):
         """Stream the object chunk by chunk; memory stays bounded whatever its size."""

@@ -4,6 +4,9 @@ import logging
 import tracemalloc
 
 from odoo.tests.common import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from harness.ftp import FTPServer
 
 from .common import StorageFileCase, UnseekableStream
 
@@ -102,6 +105,25 @@ class TestStorageFileHttp(StorageFileHttpCase):
         self.assertEqual((response.status_code, response.content), (304, b""))
         response = self.get(storage_file.internal_url, Range="bytes=20-30")
         self.assertEqual(response.status_code, 416)
+
+    def test_lost_object_and_unreachable_backend(self):
+        storage_file = self.new_file(b"lost", name="lost.txt")
+        storage_file.backend_id._file_driver().delete(storage_file.relative_path)
+        self.login(self.internal)
+        with self.assertLogs("odoo.addons.storage_file.controllers.main", "WARNING"):
+            self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+        server = FTPServer().start()
+        self.addCleanup(server.stop)
+        remote = self.new_backend(backend_type="fs_url", fs_url=server.url)
+        storage_file = self.new_file(b"remote", name="remote.txt", backend=remote)
+        server.kill()
+        with (
+            mute_logger("storage_drivers.base"),
+            self.assertLogs("odoo.addons.storage_file.controllers.main", "WARNING") as logs,
+        ):
+            self.assertEqual(self.get(storage_file.internal_url).status_code, 503)
+        self.assertIn("cannot be served", logs.output[0])
+        self.assertNotIn(server.password, logs.output[0])
 
     def test_redirect_mode_streams_when_the_backend_has_no_temporary_urls(self):
         self.backend.private_file_delivery = "redirect"
