@@ -178,6 +178,9 @@ class TestStorageFile(StorageFileCase):
         for vals in ({"checksum": "0" * 64}, {"file_size": 1}, {"to_delete": True}):
             with self.subTest(vals=vals), self.assertRaises(UserError):
                 storage_file.write(vals)
+        admin = storage_file.with_user(self.env.ref("base.user_admin"))
+        with self.assertRaises(UserError):
+            admin.with_context(storage_file_storing=True).write({"relative_path": "other"})
         with self.assertRaisesRegex(UserError, "cannot change backend"):
             storage_file.backend_id = self.new_backend()
         self.assertMetadataMatchesObject(storage_file)
