@@ -125,6 +125,28 @@ class TestStorageFileHttp(StorageFileHttpCase):
         self.assertIn("cannot be served", logs.output[0])
         self.assertNotIn(server.password, logs.output[0])
 
+    def test_web_content_download_streams_too(self):
+        """The form's download button (/web/content) never loads the file whole."""
+        size = 32 * MIB
+        storage_file = self.Files._create_from_stream(
+            UnseekableStream(size), {"name": "export.csv", "backend_id": self.backend.id}
+        )
+        url = f"/web/content/storage.file/{storage_file.id}/data?download=true"
+        self.login(self.portal)
+        self.assertEqual(self.get(url).status_code, 404)
+        self.login(self.internal)
+        tracemalloc.start()
+        try:
+            response = self.opener.get(self.base_url() + url, stream=True, timeout=60)
+            received = sum(len(chunk) for chunk in response.iter_content(MIB))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertEqual((response.status_code, received), (200, size))
+        self.assertTrue(response.headers["Content-Disposition"].startswith("attachment;"))
+        self.assertEqual(response.headers["Content-Security-Policy"], "default-src 'none'")
+        self.assertLess(peak, size / 2, "a whole copy (let alone base64) never sits in memory")
+
     def test_redirect_mode_streams_when_the_backend_has_no_temporary_urls(self):
         self.backend.private_file_delivery = "redirect"
         storage_file = self.new_file(b"streamed anyway", name="fallback.txt")
