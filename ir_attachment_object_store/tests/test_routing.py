@@ -46,7 +46,7 @@ class TestRouting(ObjectStoreCase):
         data = self.unique_data()
         first, second = self.create_attachment(data), self.create_attachment(data)
         self.assertEqual(first.store_fname, second.store_fname)
-        self.assertEqual(list(self.driver.list(self.key_of(data)[:2] + "/")), [self.key_of(data)])
+        self.assertEqual(list(self.driver.list(self.key_of(data))), [self.key_of(data)])
 
     def test_create_many_at_once(self):
         payloads = [self.unique_data(2000 + index) for index in range(20)]
