@@ -34,6 +34,11 @@ _STORING = "storage_file_storing"  # context key of the metadata write
 _COLLECTING = "storage_file_collecting"  # context key of the collector's real unlink
 
 
+def is_record_id(value):
+    """Whether ``value`` can be a record id (PostgreSQL refuses larger integers)."""
+    return isinstance(value, int) and 0 < value < 2**31
+
+
 class BigInteger(fields.Integer):
     """A 64-bit integer column: files may be larger than 2 GiB."""
 
@@ -218,8 +223,8 @@ class StorageFile(models.Model):
 
     @api.model
     def _check_backend_id(self, backend_id):
-        backend = self.env["storage.backend"].sudo().browse(backend_id or [])
-        if not isinstance(backend_id, int) or not backend.exists():
+        Backend = self.env["storage.backend"].sudo()
+        if not is_record_id(backend_id) or not Backend.browse(backend_id).exists():
             raise ValidationError(_("Unknown storage backend: %r.", backend_id))
 
     @api.model
@@ -574,7 +579,8 @@ class StorageFile(models.Model):
     def _get_by_slug(self, slug):
         """The file of URL name ``slug`` if the current user may read it, else empty."""
         match = SLUG.fullmatch(slug or "")
-        record = self.sudo().browse(int(match["id"])).exists() if match else self.sudo()
+        file_id = int(match["id"]) if match else None
+        record = self.sudo().browse(file_id).exists() if is_record_id(file_id) else self.sudo()
         if not record or record.slug != slug or record.to_delete:
             return self.browse()
         if record._is_public():

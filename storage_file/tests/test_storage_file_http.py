@@ -69,6 +69,7 @@ class TestStorageFileHttp(StorageFileHttpCase):
         self.login(self.internal)
         for slug in (
             "nothing-99999999.txt",
+            "huge-99999999999999999999999.txt",
             f"other-name-{storage_file.id}.txt",
             f"real-{storage_file.id}.pdf",
             "real",

@@ -22,6 +22,7 @@ class TestStorageFileValidation(StorageFileCase):
     def test_unknown_backend(self):
         self.assertRefused({"backend_id": 987654321}, "Unknown storage backend")
         self.assertRefused({"backend_id": "local"}, "Unknown storage backend")
+        self.assertRefused({"backend_id": 2**40}, "Unknown storage backend")
 
     def test_empty_file(self):
         self.assertRefused({"data": b""}, "empty")
