@@ -2,14 +2,13 @@
 
 import os
 import secrets
-import shutil
 import sys
 import tempfile
 
-from .process import Process, free_port, wait_for_port
+from .process import Process, ServerBase, free_port, wait_for_port
 
 
-class FTPServer:
+class FTPServer(ServerBase):
     def __init__(self, *, port=None):
         self.directory = tempfile.mkdtemp(prefix="storage-ftp-")
         self.root = os.path.join(self.directory, "root")
@@ -46,15 +45,3 @@ class FTPServer:
         ).start()
         wait_for_port(self.port, process=self.process)
         return self
-
-    def kill(self):
-        """Crash the server; its files stay and ``start()`` serves them again."""
-        if self.process is not None:
-            self.process.kill()
-            self.process = None
-
-    def stop(self):
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-        shutil.rmtree(self.directory, ignore_errors=True)

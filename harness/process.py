@@ -4,12 +4,23 @@ import atexit
 import contextlib
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import time
 
 _RUNNING = []
+
+
+def services_bin(name):
+    """Path of an executable of the test servers' virtualenv (``.venv-services``)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    venv = os.environ.get("STORAGE_SERVICES_VENV") or os.path.join(root, ".venv-services")
+    path = os.path.join(venv, "bin", name)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} is missing: run scripts/bootstrap.sh")
+    return path
 
 
 def free_port():
@@ -115,6 +126,27 @@ class Process:
 
     def describe_failure(self):
         return f"{self.name} failed; last lines of {self.log_path}:\n{tail(self.log_path)}"
+
+
+class ServerBase:
+    """A test server: one process and a private directory holding its data."""
+
+    directory = None
+    process = None
+
+    def kill(self):
+        """Crash the server; its files stay and ``start()`` serves them again."""
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    def stop(self):
+        """Stop the server and delete its files."""
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def stop_all():

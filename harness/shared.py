@@ -6,9 +6,9 @@ a private server themselves when the variable is absent, and always for
 fault tests that stop a server.
 """
 
-from . import swift
+from . import seaweedfs, swift
 
-SHARED_SERVICES = [swift.start_shared]
+SHARED_SERVICES = [seaweedfs.start_shared, swift.start_shared]
 
 
 def start_shared_services(workdir):

@@ -19,9 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .process import Process, free_port, wait_for_port
+from .process import Process, free_port, services_bin, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("account", "container", "object")
 
 PROXY_PIPELINE = (
@@ -31,15 +30,6 @@ PROXY_PIPELINE = (
 )
 # egg:swift#<entry point> of each filter, where it differs from its name
 ENTRY_POINTS = {"cache": "memcache"}
-
-
-def services_bin(name):
-    """Path of an executable of the services virtualenv."""
-    venv = os.environ.get("STORAGE_SERVICES_VENV") or str(ROOT / ".venv-services")
-    path = os.path.join(venv, "bin", name)
-    if not os.path.exists(path):
-        raise RuntimeError(f"{path} is missing: run scripts/bootstrap.sh")
-    return path
 
 
 def check_xattr_support(directory):

@@ -1,5 +1,7 @@
 """Storage drivers: one small contract over local disk, PyFilesystem2 URLs,
-S3 and Swift, plus composable wrappers. Plain Python, no Odoo import."""
+S3 and Swift, plus composable wrappers. Plain Python, no Odoo import.
+
+Backend libraries (boto3...) are imported when a driver first needs them."""
 
 from .base import CheckResult, ObjectStat, StorageDriver, Usage
 from .errors import (
@@ -14,6 +16,7 @@ from .errors import (
 from .fs_driver import FSDriver, FSURLDriver, LocalDriver
 from .keys import join_key, validate_key, validate_prefix
 from .prefix import PrefixDriver
+from .s3 import S3Driver
 
 __all__ = [
     "CheckResult",
@@ -27,6 +30,7 @@ __all__ = [
     "ObjectNotFound",
     "ObjectStat",
     "PrefixDriver",
+    "S3Driver",
     "StorageDriver",
     "StorageError",
     "StorageUnavailable",

@@ -6,7 +6,6 @@ replaces a good one. Temporary names are never listed.
 """
 
 import contextlib
-import io
 import os
 import shutil
 import threading
@@ -28,7 +27,7 @@ from .errors import (
     StorageError,
     StorageUnavailable,
 )
-from .streams import copy_stream
+from .streams import GuardedReader, copy_stream
 
 TEMP_PREFIX = ".~upload-"
 
@@ -161,7 +160,7 @@ class FSDriver(StorageDriver):
 
     def _open(self, key):
         with self._translate(key):
-            return _TranslatingReader(self.filesystem.openbin(key, "r"), self, key)
+            return GuardedReader(self.filesystem.openbin(key, "r"), lambda: self._translate(key))
 
     def _delete(self, key):
         filesystem = self.filesystem
@@ -248,35 +247,6 @@ class FSDriver(StorageDriver):
         if filesystem.hassyspath("/"):
             return shutil.disk_usage(filesystem.getsyspath("/")).free
         return None
-
-
-class _TranslatingReader(io.RawIOBase):
-    """A read stream whose errors are storage errors, wherever they happen."""
-
-    def __init__(self, raw, driver, key):
-        super().__init__()
-        self._raw = raw
-        self._driver = driver
-        self._key = key
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        with self._driver._translate(self._key):
-            data = self._raw.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def read(self, size=-1):
-        with self._driver._translate(self._key):
-            return self._raw.read(size if size is not None and size >= 0 else -1)
-
-    def close(self):
-        if not self.closed:
-            with contextlib.suppress(Exception):
-                self._raw.close()
-        super().close()
 
 
 class LocalDriver(FSDriver):

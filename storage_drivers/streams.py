@@ -1,5 +1,6 @@
 """Small helpers to move bytes in bounded memory."""
 
+import contextlib
 import io
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -55,3 +56,42 @@ class Rewindable:
     def rewind(self):
         self.stream.seek(self.start)
         return self.stream
+
+
+class ReadStream(io.RawIOBase):
+    """A readable raw stream whose subclasses only implement ``read(size)``."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class GuardedReader(ReadStream):
+    """A read stream whose errors are storage errors, wherever they happen.
+
+    ``guard`` returns a context manager translating the backend's exceptions
+    (a driver's ``_translate``); every read runs inside it.
+    """
+
+    def __init__(self, raw, guard):
+        super().__init__()
+        self._raw = raw
+        self._guard = guard
+
+    def read(self, size=-1):
+        with self._guard():
+            # "read all" is spelled differently by each backend: pass no size
+            return self._raw.read(size) if size is not None and size >= 0 else self._raw.read()
+
+    def readall(self):
+        return self.read()
+
+    def close(self):
+        if not self.closed:
+            with contextlib.suppress(Exception):
+                self._raw.close()
+        super().close()

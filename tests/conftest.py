@@ -39,3 +39,11 @@ def unwritable_dir(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     return str(locked / "store")
+
+
+@pytest.fixture(scope="session")
+def s3_settings():
+    """endpoint_url, access_key, secret_key, region of a real SeaweedFS."""
+    from harness.seaweedfs import shared_settings
+
+    return shared_settings()

@@ -291,6 +291,39 @@ class IrAttachment(models.Model):
                     return backend._attachment_driver().get(fname)
         return super()._file_read(fname)
 
+    @api.depends("store_fname", "db_datas")
+    def _compute_raw(self):
+        remote = self.filtered(lambda attachment: split_fname(attachment.store_fname)[0])
+        if len(remote) < 2 or self.env.context.get("object_store_batch"):
+            return super()._compute_raw()
+        # several remote files (a prefetch): fetch them concurrently
+        for attachment, data in zip(remote, remote._object_store_read_many(), strict=True):
+            attachment.raw = data
+        return super(IrAttachment, self - remote)._compute_raw()
+
+    def _object_store_read_many(self):
+        """Contents of these remote attachments, fetched concurrently."""
+        locations = [split_fname(attachment.store_fname) for attachment in self]
+        drivers = {}
+        for code in {code for code, __ in locations}:
+            backend = self._object_store_backend(code)
+            drivers[code] = backend._attachment_driver() if backend else None
+
+        def fetch(location):
+            code, key = location
+            if drivers[code] is None:
+                return None
+            try:
+                return drivers[code].get(key)
+            except (ObjectNotFound, StorageUnavailable):
+                return None  # the fallbacks are for the main thread
+
+        contents = list(upload_pool().map(fetch, locations))
+        return [
+            data if data is not None else self._object_store_read(code, key)
+            for data, (code, key) in zip(contents, locations, strict=True)
+        ]
+
     @api.model
     def _object_store_read(self, code, key):
         batch = self.env.context.get("object_store_batch")

@@ -97,3 +97,13 @@ class TestRouting(ObjectStoreCase):
             self.backend.unlink()
         with self.assertRaisesRegex(Exception, "cannot change"):
             self.backend.code = "renamed"
+
+    def test_reading_many_at_once(self):
+        payloads = [self.unique_data(1000 + index) for index in range(12)]
+        attachments = self.Attachment.create(
+            [{"name": "m", "raw": data, "mimetype": "application/pdf"} for data in payloads]
+        )
+        self.driver.delete(self.key_of(payloads[3]))
+        self.local_copy(payloads[3])  # one of them only has its local copy
+        attachments.invalidate_recordset()
+        self.assertEqual(attachments.mapped("raw"), payloads)
