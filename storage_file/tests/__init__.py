@@ -5,3 +5,4 @@ from . import test_storage_file_access
 from . import test_storage_file_mixin
 from . import test_storage_file_http
 from . import test_storage_file_swift
+from . import test_storage_file_s3
