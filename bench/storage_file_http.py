@@ -15,8 +15,6 @@ each number measured in the same run on the same local-disk backend:
 """
 
 import argparse
-import hashlib
-import io
 import os
 import shutil
 import subprocess
@@ -33,32 +31,14 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.s3_memory import MIB, Source  # noqa: E402
 from harness import odoo as odoo_tools  # noqa: E402
 from harness.demo import wait_for_http  # noqa: E402
 from harness.postgres import Postgres  # noqa: E402
 from harness.process import Process, free_port, install_cleanup, stop_all  # noqa: E402
 
-MIB = 1024 * 1024
 REPEAT = 3
 DATABASE = "storage_file_bench"
-
-
-class Source(io.RawIOBase):
-    """``size`` bytes made on the fly: a non-seekable stream holding 1 MiB."""
-
-    def __init__(self, size):
-        super().__init__()
-        self.block = hashlib.sha256(b"bench").digest() * (MIB // 32)
-        self.left = size
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        count = min(len(buffer), self.left, MIB)
-        buffer[:count] = self.block[:count]
-        self.left -= count
-        return count
 
 
 def timed(function):

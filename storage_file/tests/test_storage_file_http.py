@@ -3,6 +3,8 @@ import hashlib
 import logging
 import tracemalloc
 
+import requests
+
 from odoo.tests.common import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -154,6 +156,55 @@ class TestStorageFileHttp(StorageFileHttpCase):
         self.login(self.internal)
         response = self.get(storage_file.internal_url)
         self.assertEqual((response.status_code, response.content), (200, b"streamed anyway"))
+
+
+class SignedUrlTests:
+    """HTTP tests for backends whose driver signs URLs (S3, Swift): mixed into
+    a :class:`StorageFileHttpCase` that sets these."""
+
+    storage_url = None  # where the driver's URLs point
+    signature_param = None  # the query parameter holding the signature
+    public_values = {}  # what makes the backend's objects public
+
+    def test_private_file_redirects_to_a_signed_url(self):
+        self.backend.write({"private_file_delivery": "redirect", "url_expiry": 60})
+        storage_file = self.new_file(b"signed bytes", name="signed.txt")
+        self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+        self.login(self.portal)
+        self.assertEqual(self.get(storage_file.internal_url).status_code, 404)
+        self.login(self.internal)
+        response = self.get(storage_file.internal_url)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        location = response.headers["Location"]
+        self.assertTrue(location.startswith(self.storage_url), location)
+        direct = requests.get(location, timeout=30)
+        self.assertEqual((direct.status_code, direct.content), (200, b"signed bytes"))
+        signature = location.partition(f"{self.signature_param}=")[2].partition("&")[0]
+        self.assertTrue(signature)
+        forged = requests.get(location.replace(signature, "0" * len(signature)), timeout=30)
+        self.assertIn(forged.status_code, (401, 403))
+
+    def test_private_file_streams_from_the_storage(self):
+        storage_file = self.new_file(b"0123456789", name="digits.txt")
+        self.login(self.internal)
+        response = self.get(storage_file.internal_url)
+        self.assertEqual((response.status_code, response.content), (200, b"0123456789"))
+        response = self.get(storage_file.internal_url, Range="bytes=7-")
+        self.assertEqual((response.status_code, response.content), (206, b"789"))
+
+    def test_public_file_url_is_the_storage_url(self):
+        self.backend.write({"is_public": True, **self.public_values})
+        storage_file = self.new_file(b"public bytes", name="public.txt")
+        self.assertTrue(storage_file.url.startswith(self.storage_url), storage_file.url)
+        response = self.get(storage_file.internal_url)  # anonymous
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Location"], storage_file.url)
+        self.assertPublicUrlServes(storage_file.url, b"public bytes")
+
+    def assertPublicUrlServes(self, url, content):
+        direct = requests.get(url, timeout=30)
+        self.assertEqual((direct.status_code, direct.content), (200, content))
 
 
 @tagged("post_install", "-at_install")
