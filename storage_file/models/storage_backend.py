@@ -87,7 +87,8 @@ class StorageBackend(models.Model):
         """Direct URL of a public file: the base URL, else the driver's URL."""
         self.ensure_one()
         effective = self._effective_values()
-        if effective.get("base_url"):
+        # a CDN would serve the ciphertext of an encrypting backend (storage_keymanager)
+        if effective.get("base_url") and not effective.get("encrypt_files"):
             base_url = self._format_db(effective["base_url"], {"dbname": self.env.cr.dbname})
             key = self._file_key_prefix() + relative_path
             return f"{base_url.rstrip('/')}/{quote(key)}"

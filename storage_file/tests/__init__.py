@@ -6,3 +6,4 @@ from . import test_storage_file_mixin
 from . import test_storage_file_http
 from . import test_storage_file_swift
 from . import test_storage_file_s3
+from . import test_storage_file_encrypted

@@ -63,6 +63,11 @@ class StorageFileCase(StorageBackendCase):
             }
         )
 
+    @staticmethod
+    def encrypted(backend):
+        """Whether ``backend`` encrypts new files (storage_keymanager)."""
+        return bool(backend._effective_values().get("encrypt_files"))
+
     def stored_objects(self, backend=None):
         """Every object (key) stored on ``backend`` for this database."""
         return sorted((backend or self.backend)._file_driver().list())

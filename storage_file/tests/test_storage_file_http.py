@@ -90,6 +90,9 @@ class TestStorageFileHttp(StorageFileHttpCase):
         self.assertIn("public", response.headers["Cache-Control"])
         self.backend.base_url = "https://cdn.example.com/files"
         response = self.get(storage_file.internal_url)
+        if self.encrypted(self.backend):  # a CDN would serve ciphertext
+            self.assertEqual((response.status_code, response.content), (200, b"public bytes"))
+            return
         self.assertEqual(response.status_code, 302)
         self.assertEqual(
             response.headers["Location"],
