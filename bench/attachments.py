@@ -121,8 +121,11 @@ def odoo_measures(config_path, backend_settings, small, large):
                 for start in range(0, len(contents), per_call):
                     records |= env["ir.attachment"].create(
                         [
-                            {"name": f"{location}-{name}", "raw": data,
-                             "mimetype": "application/octet-stream"}
+                            {
+                                "name": f"{location}-{name}",
+                                "raw": data,
+                                "mimetype": "application/octet-stream",
+                            }
                             for data in contents[start : start + per_call]
                         ]
                     )
@@ -179,8 +182,13 @@ MEASURE = (
 def odoo_bin(*args, stdin=None):
     odoo_src, __ = odoo_tools.odoo_source()
     command = [
-        sys.executable, "-c", MEASURE, sys.executable, f"{odoo_src}/odoo-bin",
-        f"--addons-path={odoo_src}/odoo/addons,{odoo_src}/addons,{ROOT}", *args,
+        sys.executable,
+        "-c",
+        MEASURE,
+        sys.executable,
+        f"{odoo_src}/odoo-bin",
+        f"--addons-path={odoo_src}/odoo/addons,{odoo_src}/addons,{ROOT}",
+        *args,
     ]
     result = subprocess.run(command, input=stdin, capture_output=True, text=True, check=False)
     if result.returncode:
@@ -191,8 +199,18 @@ def odoo_bin(*args, stdin=None):
 def migrate(config_path):
     """Run the migration command; its throughput and the process's peak RSS."""
     result = odoo_bin(
-        "object-store", "migrate", "-c", config_path, "-d", DATABASE, "--to", "s3",
-        "--transfers", "8", "--batch-size", "200",
+        "object-store",
+        "migrate",
+        "-c",
+        config_path,
+        "-d",
+        DATABASE,
+        "--to",
+        "s3",
+        "--transfers",
+        "8",
+        "--batch-size",
+        "200",
     )
     peak_kb = int(re.search(r"PEAK_RSS_KB (\d+)", result.stderr).group(1))
     summary = [line for line in result.stderr.splitlines() if line.startswith("moved:")][-1]
@@ -229,12 +247,25 @@ def main():
         settings = seaweed.settings()
         data_dir = os.path.join(workdir, "data")
         config_path = odoo_tools.write_config(
-            os.path.join(workdir, "odoo.conf"), odoo_src, postgres, data_dir,
-            http_port=free_port(), gevent_port=free_port(), log_level="warn",
+            os.path.join(workdir, "odoo.conf"),
+            odoo_src,
+            postgres,
+            data_dir,
+            http_port=free_port(),
+            gevent_port=free_port(),
+            log_level="warn",
         )
         print("creating the database...", flush=True)
-        odoo_bin("-c", config_path, "-d", DATABASE, "-i", "storage_backend_s3,ir_attachment_object_store",
-                 "--without-demo=all", "--stop-after-init")
+        odoo_bin(
+            "-c",
+            config_path,
+            "-d",
+            DATABASE,
+            "-i",
+            "storage_backend_s3,ir_attachment_object_store",
+            "--without-demo=all",
+            "--stop-after-init",
+        )
 
         small = payloads(2000 // scale, 10 * KB, "small")
         large = payloads(max(40 // scale, 4), 4 * MB, "large")
@@ -249,9 +280,14 @@ def main():
                 report[("raw", name, threads)] = (put, get)
 
         backend = {
-            "name": "S3", "code": "s3", "backend_type": "s3", "aws_bucket": "attachments",
-            "aws_create_bucket": True, "aws_host": settings["endpoint_url"],
-            "aws_region": settings["region"], "aws_access_key_id": settings["access_key"],
+            "name": "S3",
+            "code": "s3",
+            "backend_type": "s3",
+            "aws_bucket": "attachments",
+            "aws_create_bucket": True,
+            "aws_host": settings["endpoint_url"],
+            "aws_region": settings["region"],
+            "aws_access_key_id": settings["access_key"],
             "aws_secret_access_key": settings["secret_key"],
         }
         print("creating and reading attachments...", flush=True)
@@ -265,9 +301,11 @@ def main():
             unit = "files/s" if name == "small" else "MB/s"
             for threads in (1, 8):
                 put, get = report[("raw", name, threads)]
-                print(f"| {label} | raw boto3, {threads} thread(s) | "
-                      f"{rate(count, size, put)[unit]:.1f} {unit} | "
-                      f"{rate(count, size, get)[unit]:.1f} {unit} | |")
+                print(
+                    f"| {label} | raw boto3, {threads} thread(s) | "
+                    f"{rate(count, size, put)[unit]:.1f} {unit} | "
+                    f"{rate(count, size, get)[unit]:.1f} {unit} | |"
+                )
             raw_put, raw_get = report[("raw", name, 1)]
             for location in ("file", "s3"):
                 create, read_one, read_set = orm[(location, name)]
@@ -294,8 +332,10 @@ def main():
         print("\n| filestore | files moved | migration | raw boto3, 8 threads | ratio | peak RSS |")
         print("| --- | --- | --- | --- | --- | --- |")
         for count_small, count_large, moved, mb_s, raw_mb_s, peak_mb in migrations:
-            print(f"| {count_small} x 10 KB + {count_large} x 8 MB | {moved} | {mb_s:.1f} MB/s | "
-                  f"{raw_mb_s:.1f} MB/s | {mb_s / raw_mb_s:.0%} | {peak_mb:.0f} MB |")
+            print(
+                f"| {count_small} x 10 KB + {count_large} x 8 MB | {moved} | {mb_s:.1f} MB/s | "
+                f"{raw_mb_s:.1f} MB/s | {mb_s / raw_mb_s:.0%} | {peak_mb:.0f} MB |"
+            )
     finally:
         stop_all()
         shutil.rmtree(workdir, ignore_errors=True)
