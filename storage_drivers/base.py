@@ -53,6 +53,8 @@ class StorageDriver(abc.ABC):
 
     #: human name used in messages, e.g. "local disk /srv/files"
     label = "storage"
+    #: whether :meth:`write_at` can modify objects in place
+    can_write_at = False
 
     def __init__(self, *, chunk_size=DEFAULT_CHUNK_SIZE, retries=3, backoff=0.2):
         if chunk_size < 1:
@@ -118,6 +120,17 @@ class StorageDriver(abc.ABC):
         validate_key(src_key)
         validate_key(dst_key)
         self._retry(lambda: self._copy(src_key, dst_key), what=f"copy {src_key!r}")
+
+    def write_at(self, key, offset, data):
+        """Overwrite bytes of an existing object in place, durably.
+
+        Only where :attr:`can_write_at` (local disk); the object never grows.
+        Used to rewrite a fixed-size header without copying the object.
+        """
+        validate_key(key)
+        if not self.can_write_at:
+            raise StorageError(f"{self.label} cannot modify objects in place")
+        self._retry(lambda: self._write_at(key, offset, data), what=f"modify {key!r}")
 
     def copy_to(self, target, key, target_key=None):
         """Copy ``key`` into another driver, server-side when both allow it."""
@@ -213,6 +226,9 @@ class StorageDriver(abc.ABC):
 
     def _url(self, key, expires):
         return None
+
+    def _write_at(self, key, offset, data):
+        raise StorageError(f"{self.label} cannot modify objects in place")
 
     def _unwrap(self, key):
         """The driver that really stores ``key``, and its key there."""

@@ -31,3 +31,7 @@ class ConfigError(StorageError, ValueError):
 
 class InvalidKey(StorageError, ValueError):
     """A key or prefix that could escape the root or confuse a backend."""
+
+
+class UnknownMasterKey(ConfigError):
+    """An object is encrypted under a master key that is not configured."""

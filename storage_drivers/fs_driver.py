@@ -221,6 +221,22 @@ class FSDriver(StorageDriver):
                 return
         super()._copy(src_key, dst_key)
 
+    @property
+    def can_write_at(self):
+        return self.filesystem.hassyspath("/")
+
+    def _write_at(self, key, offset, data):
+        with self._translate(key):
+            fd = os.open(self.filesystem.getsyspath(key), os.O_WRONLY)
+            try:
+                if offset < 0 or offset + len(data) > os.fstat(fd).st_size:
+                    raise StorageError(f"cannot write past the end of {key!r} in place")
+                if os.pwrite(fd, data, offset) != len(data):
+                    raise StorageError(f"short write into {key!r} on {self.label}")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
     def _copy_to(self, target, key, target_key):
         source = self.filesystem
         if not (isinstance(target, FSDriver) and source.hassyspath(key)):

@@ -46,6 +46,13 @@ class PrefixDriver(StorageDriver):
     def _copy(self, src_key, dst_key):
         self.inner.copy(self._key(src_key), self._key(dst_key))
 
+    @property
+    def can_write_at(self):
+        return self.inner.can_write_at
+
+    def _write_at(self, key, offset, data):
+        self.inner.write_at(self._key(key), offset, data)
+
     def _url(self, key, expires):
         return self.inner.url(self._key(key), expires)
 

@@ -2,6 +2,8 @@
 
 import contextlib
 import io
+import queue
+import threading
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 
@@ -56,6 +58,67 @@ class Rewindable:
     def rewind(self):
         self.stream.seek(self.start)
         return self.stream
+
+
+class ReadAhead:
+    """Run ``iterator`` in a daemon thread, at most ``depth`` items ahead.
+
+    Lets CPU work (encryption) overlap with I/O done by the consumer, or I/O
+    (network reads) overlap with CPU work done by the consumer: both release
+    the GIL. Items come out in order; an exception in the thread is raised
+    in the consumer. :meth:`close` stops the thread and waits for it, so the
+    iterator's source is no longer used afterwards.
+    """
+
+    _END = object()
+
+    def __init__(self, iterator, depth=4):
+        self._queue = queue.Queue(depth)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(iterator,), name="storage-read-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _produce(self, iterator):
+        try:
+            for item in iterator:
+                if not self._offer((item, None)):
+                    return
+        except BaseException as error:  # handed to the consumer
+            self._offer((None, error))
+            return
+        self._offer((self._END, None))
+
+    def _offer(self, entry):
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item, error = self._queue.get()
+        if error is not None:
+            self._queue.put((None, error))  # raised again by later calls
+            raise error
+        if item is self._END:
+            self._queue.put((self._END, None))
+            raise StopIteration
+        return item
+
+    def close(self):
+        self._stopping.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                while True:  # unblock the producer at once
+                    self._queue.get_nowait()
+            self._thread.join(0.01)
 
 
 class ReadStream(io.RawIOBase):

@@ -2,7 +2,7 @@
 """``odoo-bin object-store``: move attachments and collect garbage from a shell.
 
 odoo-bin --addons-path=... object-store migrate -c odoo.conf -d DB --to CODE|file|db
-         [--workers 8] [--batch-size 200] [--dry-run] [--remove-local] [--verify-read]
+         [--transfers 8] [--batch-size 200] [--dry-run] [--remove-local] [--verify-read]
 odoo-bin --addons-path=... object-store gc -c odoo.conf -d DB
 """
 
@@ -37,7 +37,8 @@ class ObjectStore(Command):
         parser.prog = f"{Path(sys.argv[0]).name} {self.name} {action}"
         group = optparse.OptionGroup(parser, "Attachment migration")
         group.add_option("--to", dest="target", help="backend code, 'file' or 'db'")
-        group.add_option("--workers", type="int", default=8, help="concurrent transfers")
+        # not --workers: Odoo's own option (HTTP worker processes)
+        group.add_option("--transfers", type="int", default=8, help="concurrent transfers")
         group.add_option(
             "--batch-size", type="int", default=200, help="attachments switched per transaction"
         )

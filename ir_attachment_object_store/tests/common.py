@@ -89,7 +89,18 @@ def shared_server(name, server_class):
     if settings:
         return json.loads(settings), None
     server = server_class().start()
-    return server.env(), server
+    return server_settings(server), server
+
+
+def server_settings(server):
+    return server.env() if hasattr(server, "env") else server.settings()
+
+
+def require_backend_type(backend_type, module):
+    """Skip a test class when the addon giving ``backend_type`` is not installed."""
+    field = Registry(get_db_name())["storage.backend"]._fields["backend_type"]
+    if backend_type not in dict(field.selection):
+        raise unittest.SkipTest(f"{module} is not installed")
 
 
 class SwiftBackend:
@@ -102,9 +113,7 @@ class SwiftBackend:
     def setUpClass(cls):
         from harness.swift import SwiftServer
 
-        backend_type = Registry(get_db_name())["storage.backend"]._fields["backend_type"]
-        if "swift" not in dict(backend_type.selection):  # needs storage_backend_swift
-            raise unittest.SkipTest("storage_backend_swift is not installed")
+        require_backend_type("swift", "storage_backend_swift")
         cls.swift, server = shared_server("SWIFT", SwiftServer)
         if server:
             cls.addClassCleanup(server.stop)
@@ -131,4 +140,45 @@ class SwiftBackend:
             "swift_key": cls.swift["key"],
             "swift_container_prefix": f"att{uuid.uuid4().hex[:8]}",
             "swift_temp_url_key": uuid.uuid4().hex,
+        }
+
+
+class S3Backend:
+    """Mixin: run a test class on the real S3 (SeaweedFS) of the test command.
+
+    Fault tests get a private server of their own (``start_private_server``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        from harness.seaweedfs import SeaweedFS
+
+        require_backend_type("s3", "storage_backend_s3")
+        cls.s3, server = shared_server("S3", SeaweedFS)
+        if server:
+            cls.addClassCleanup(server.stop)
+        super().setUpClass()
+
+    @classmethod
+    def start_private_server(cls):
+        from harness.seaweedfs import SeaweedFS
+
+        server = SeaweedFS().start()
+        cls.s3 = server.settings()
+        return server
+
+    def broken_backend_settings(self):
+        return self.server_setting("aws_host", "http://127.0.0.1:9")
+
+    @classmethod
+    def backend_values(cls):
+        return {
+            "backend_type": "s3",
+            "aws_host": cls.s3["endpoint_url"],
+            "aws_region": cls.s3["region"],
+            "aws_access_key_id": cls.s3["access_key"],
+            "aws_secret_access_key": cls.s3["secret_key"],
+            "aws_bucket": f"att-{uuid.uuid4().hex[:12]}",
+            "aws_create_bucket": True,
+            "aws_connect_timeout": 1,
         }

@@ -1,8 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """In the steady state, a write is one request to the backend, a read one too.
 
-Requests are counted by the server itself (the Swift proxy's access log),
-not by the client.
+Swift's requests are counted by the server itself (the proxy's access log);
+S3's as botocore puts them on the wire (its ``before-send`` event).
 """
 
 import re
@@ -11,7 +11,7 @@ import uuid
 
 from odoo.tests import tagged
 
-from .common import ObjectStoreCase, SwiftBackend
+from .common import ObjectStoreCase, S3Backend, SwiftBackend
 
 ACCESS_LINE = re.compile(r" (?P<method>[A-Z]+) /v1/[^/ ]+/(?P<container>[^/ ]+)/\S* HTTP/1")
 
@@ -52,3 +52,24 @@ class TestRequestCountSwift(SwiftBackend, ObjectStoreCase):
 
         # the same content again: still one request, refused by Swift itself
         self.assertEqual(self.requests_during(lambda: self.create_attachment(data)), ["PUT"])
+
+
+@tagged("post_install", "-at_install")
+class TestRequestCountS3(S3Backend, ObjectStoreCase):
+    def requests_during(self, operation):
+        client = self.driver._unwrap("key")[0].client
+        sent = []
+
+        def count(request, **kwargs):
+            sent.append(request.method)
+
+        client.meta.events.register("before-send.s3", count)
+        try:
+            operation()
+        finally:
+            client.meta.events.unregister("before-send.s3", count)
+        return sent
+
+    test_one_request_per_write_and_per_read = (
+        TestRequestCountSwift.test_one_request_per_write_and_per_read
+    )

@@ -49,6 +49,16 @@ class StorageServerEnvMixin(models.AbstractModel):
 
     @api.model
     def _server_env_field_names(self):
+        # fields change only when modules load: recomputed when the names differ
+        names = tuple(self._fields)
+        cache = type(self).__dict__.get("_server_env_field_names_cache")
+        if cache is None or cache[0] != names:
+            cache = (names, self._server_env_compute_field_names())
+            type(self)._server_env_field_names_cache = cache
+        return cache[1]
+
+    @api.model
+    def _server_env_compute_field_names(self):
         return [
             name
             for name, field in self._fields.items()
@@ -75,6 +85,17 @@ class StorageServerEnvMixin(models.AbstractModel):
             if env_prefix + name.upper() in os.environ:
                 raw[name] = os.environ[env_prefix + name.upper()]
         return raw
+
+    def _server_env_stamp(self):
+        """The raw server settings of this record, cheap to compare."""
+        self.ensure_one()
+        key = self._server_env_key()
+        section = config.misc.get(f"{self._server_env_prefix}.{key}", {})
+        env_prefix = f"{self._server_env_prefix}_{key}_".upper()
+        return (
+            tuple(sorted(section.items())),
+            tuple(sorted(item for item in os.environ.items() if item[0].startswith(env_prefix))),
+        )
 
     def _server_env_values(self):
         """``{field: value}`` set on the server, converted to the field type."""

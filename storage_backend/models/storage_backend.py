@@ -1,7 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
 import fnmatch
-import hashlib
 import logging
 import os
 import re
@@ -173,21 +172,31 @@ class StorageBackend(models.Model):
         placeholders filled in), e.g. to copy a database's files.
         """
         self.ensure_one()
-        values = self._driver_values(dbname)
-        fingerprint = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
-        cache_key = (self.env.cr.dbname, self.id, values["dbname"])
+        dbname = dbname or self.env.cr.dbname
+        # checked on every call, so it must be cheap: no field is converted
+        stamp = self._driver_stamp(dbname)
+        cache_key = (self.env.cr.dbname, self.id, dbname)
         with _drivers_lock:
             cached = _drivers.get(cache_key)
-        if cached and cached[0] == fingerprint:
+        if cached and cached[0] == stamp:
             return cached[1]
         with self._storage_errors():
-            driver = self._build_driver(values)
+            driver = self._build_driver(self._driver_values(dbname))
         with _drivers_lock:
             previous = _drivers.get(cache_key)
-            _drivers[cache_key] = (fingerprint, driver)
+            _drivers[cache_key] = (stamp, driver)
         if previous:
             previous[1].close()
         return driver
+
+    def _driver_stamp(self, dbname):
+        """What changes when the driver must be built again.
+
+        The record's ``write_date`` stands for its fields (``write()`` also
+        drops the cached drivers, for changes within one transaction); the
+        server settings are compared as they are.
+        """
+        return (self.write_date, dbname, config["data_dir"], self._server_env_stamp())
 
     def _driver_values(self, dbname=None):
         """Everything a driver is built from; a change builds a new driver."""
@@ -266,12 +275,11 @@ class StorageBackend(models.Model):
         return super().unlink()
 
     def _drop_drivers(self):
+        mine = {(self.env.cr.dbname, backend_id) for backend_id in self.ids}
         with _drivers_lock:
-            dropped = [
-                _drivers.pop((self.env.cr.dbname, backend_id), None) for backend_id in self.ids
-            ]
-        for entry in filter(None, dropped):
-            entry[1].close()
+            dropped = [_drivers.pop(key) for key in list(_drivers) if key[:2] in mine]
+        for __, driver in dropped:
+            driver.close()
 
     # -- OCA storage_backend API ------------------------------------------------
 

@@ -1,0 +1,2 @@
+from . import cli
+from . import models

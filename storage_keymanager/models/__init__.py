@@ -1,0 +1,2 @@
+from . import storage_master_key
+from . import storage_backend
