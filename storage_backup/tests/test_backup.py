@@ -5,6 +5,7 @@ import json
 import zipfile
 
 from odoo import release
+from odoo.exceptions import UserError
 
 from .common import BackupCase
 
@@ -75,3 +76,30 @@ class TestBackup(BackupCase):
         self.assertIsNone(manifest["filestore"])
         self.assertEqual(manifest["files"]["backup"]["sha256"], hashlib.sha256(archive).hexdigest())
         self.assertEqual(self.keys_of(policy), [f"{backup.name}.dump", f"{backup.name}.manifest.json"])
+
+    def test_encrypted_backup(self):
+        if "encrypt_files" not in self.env["storage.backend"]._fields:
+            self.skipTest("storage_keymanager is not installed")
+        from odoo.addons.storage_keymanager.tests.common import master_keys
+
+        with master_keys("k1"):
+            backend = self.new_backend(encrypt_files=True)
+            policy = self.new_policy(backend, backup_format="zip", verify_read_back=True)
+            self.assertTrue(policy._run_backup(), policy.last_error)
+            backup = policy.backup_ids
+            manifest = backup._read_manifest()
+            self.assertTrue(manifest["encrypted"])
+            archive = self.read_object(policy, backup.archive_key)  # decrypted
+            self.assertTrue(archive.startswith(b"PK\x03\x04"))
+            self.assertEqual(
+                manifest["files"]["backup"]["sha256"], hashlib.sha256(archive).hexdigest()
+            )
+        # at rest, the archive and its manifest are ciphertext
+        prefix = f"{backend.directory_path}/"
+        for key in (backup.archive_key, backup.manifest_key):
+            stored = self.bucket_driver.get(prefix + key)
+            self.assertNotIn(b"dump.sql", stored)
+            self.assertNotIn(self.dbname.encode(), stored)
+        # another key: nothing to restore from, refused before any database is made
+        with master_keys("k2"), self.assertRaisesRegex(UserError, "not configured"):
+            backup._restore(f"{self.dbname}_never")

@@ -38,9 +38,9 @@ class OdooInstance:
         )
         self.server = None
 
-    def _odoo_bin(self, args, stdin, timeout):
+    def _odoo_bin(self, args, stdin, timeout, env=None):
         command = [sys.executable, f"{self.odoo_src}/odoo-bin", self.addons_path, *args]
-        env = dict(os.environ, PYTHONPATH=str(odoo_tools.ROOT))
+        env = dict(os.environ, **(env or {}), PYTHONPATH=str(odoo_tools.ROOT))
         return subprocess.run(
             command,
             input=stdin,
@@ -58,9 +58,12 @@ class OdooInstance:
             raise AssertionError(f"{' '.join(args[:3])} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def run_failing(self, *args, timeout=600):
-        """Run odoo-bin, which must fail; its output (stdout and stderr) is returned."""
-        result = self._odoo_bin(args, None, timeout)
+    def run_failing(self, *args, timeout=600, env=None):
+        """Run odoo-bin, which must fail; its output (stdout and stderr) is returned.
+
+        ``env`` adds or replaces environment variables.
+        """
+        result = self._odoo_bin(args, None, timeout, env)
         if not result.returncode:
             raise AssertionError(f"{' '.join(args[:3])} succeeded:\n{result.stdout}")
         return result.stdout + result.stderr

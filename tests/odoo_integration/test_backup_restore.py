@@ -10,16 +10,19 @@ import json
 import os
 import uuid
 import xmlrpc.client
+from unittest.mock import patch
 
 import pytest
 
 from harness.seaweedfs import shared_settings
+from storage_drivers.master_keys import generate_key
 from storage_drivers.s3 import S3Driver
 
 from .conftest import MASTER_PASSWORD
 from .test_database_lifecycle import result_of
 
-MODULES = "storage_backup,storage_backend_s3,ir_attachment_object_store"
+MODULES = "storage_backup,storage_backend_s3,ir_attachment_object_store,storage_keymanager"
+MASTER_KEYS = "STORAGE_KEYMANAGER_MASTER_KEYS"
 
 SETUP = """
 import json, os
@@ -41,6 +44,11 @@ for fmt in ("zip", "dump"):
         "name": fmt, "backend_id": backend.id, "prefix": "backups/" + fmt + "/{{db}}",
         "backup_format": fmt, "include_objects": True,
     }})
+encrypted = backend.copy({{"name": "Encrypted", "code": "s3enc", "encrypt_files": True,
+                          "directory_path": "encrypted"}})
+env["storage.backup.policy"].create({{
+    "name": "enc", "backend_id": encrypted.id, "backup_format": "dump",
+}})
 env.cr.commit()
 print("RESULT", json.dumps({{
     "local": local.store_fname, "remote": remote.mapped("store_fname"),
@@ -85,14 +93,21 @@ def s3_bucket():
 
 
 @pytest.fixture(scope="module")
-def backed_up(odoo_instance, s3_bucket):
-    """Database bk_src with files on disk and on S3, backed up by both policies
-    from the command line."""
+def master_key():
+    """A master key for the odoo-bin processes of this module."""
+    with patch.dict(os.environ, {MASTER_KEYS: f"k1:{generate_key()}"}):
+        yield
+
+
+@pytest.fixture(scope="module")
+def backed_up(odoo_instance, s3_bucket, master_key):
+    """Database bk_src with files on disk and on S3, backed up from the command
+    line by its three policies (zip, dump, dump on an encrypting backend)."""
     odoo = odoo_instance
     odoo.run("-c", odoo.config, "-d", "bk_src", "-i", MODULES, "--without-demo=all", "--stop-after-init")
     source = result_of(odoo.shell("bk_src", SETUP.format(bucket=s3_bucket.bucket)))
     output = odoo.run("storage-backup", "backup", "-c", odoo.config, "-d", "bk_src")
-    assert "zip: " in output and "5 attachment objects" in output, output
+    assert "zip: " in output and "enc: " in output and "5 attachment objects" in output, output
     return source
 
 
@@ -106,7 +121,7 @@ def check_restored(odoo, dbname, source, s3_bucket, *, filestore=True):
     assert {name for name, (__, ok) in state["files"].items() if ok} == names, state["files"]
     assert state["partner"] == "restored intact"
     # a copy never writes into the original's backups
-    assert state["policies"] == [["dump", False, False], ["zip", False, False]]
+    assert state["policies"] == [[name, False, False] for name in ("dump", "enc", "zip")]
     assert state["uuid"] != source["uuid"]
     # objects are in the restored database's own space, not read from bk_src's
     assert (state["owner"], state["copy_source"], state["copy_jobs"]) == (dbname, False, 0)
@@ -135,7 +150,7 @@ def test_command_line_lists_and_restores_a_zip(odoo_instance, backed_up, s3_buck
     )
     assert "already exists" in output
     state = result_of(odoo.shell("bk_src", CHECK))
-    assert state["policies"] == [["dump", True, True], ["zip", True, True]]
+    assert state["policies"] == [[name, True, True] for name in ("dump", "enc", "zip")]
 
 
 def test_odoo_restores_the_zip_itself(odoo_instance, backed_up, s3_bucket, tmp_path):
@@ -152,7 +167,7 @@ def test_odoo_restores_the_zip_itself(odoo_instance, backed_up, s3_bucket, tmp_p
     state = result_of(odoo.shell("bk_odoo", CHECK))
     assert all(ok for __, ok in state["files"].values()) and len(state["files"]) == 6
     assert state["partner"] == "restored intact"
-    assert state["policies"] == [["dump", False, False], ["zip", False, False]]
+    assert state["policies"] == [[name, False, False] for name in ("dump", "enc", "zip")]
     assert (state["copy_source"], state["copy_jobs"]) == ("bk_src", 1)
 
 
@@ -182,3 +197,20 @@ def test_restore_wizard_with_the_master_password(odoo_instance, backed_up, s3_bu
     assert result["params"]["title"] == "Database restored"
     # a dump has no filestore: only the attachments stored on S3 come back
     check_restored(odoo, "bk_dump", backed_up, s3_bucket, filestore=False)
+
+
+def test_encrypted_backup_restores_only_with_its_key(odoo_instance, backed_up, s3_bucket):
+    odoo = odoo_instance
+    (key,) = [key for key in s3_bucket.list("encrypted/backups/bk_src/") if key.endswith("dump")]
+    with s3_bucket.open(key) as stored:
+        assert not stored.read(5).startswith(b"PGDMP")  # ciphertext at rest
+    restore = (
+        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "enc",
+        "--backup", "latest", "--to", "bk_enc",
+    )  # fmt: skip
+    output = odoo.run_failing(*restore, env={MASTER_KEYS: f"k2:{generate_key()}"})
+    assert "encrypted under master key" in output and "not configured" in output
+    odoo.run(*restore)  # with its key; the failed attempt left no database behind
+    state = result_of(odoo.shell("bk_enc", CHECK))
+    assert state["partner"] == "restored intact"
+    assert state["policies"] == [[name, False, False] for name in ("dump", "enc", "zip")]
