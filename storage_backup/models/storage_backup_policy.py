@@ -292,7 +292,6 @@ class StorageBackupPolicy(models.Model):
 
     def _make_backup(self, now):
         backend = self.backend_id.sudo()
-        values = backend._driver_values()
         settings = BackupSettings(
             dbname=self.env.cr.dbname,
             backup_format=self.backup_format,
@@ -302,7 +301,7 @@ class StorageBackupPolicy(models.Model):
             else None,
             include_objects=self.include_objects,
             verify_read_back=self.verify_read_back,
-            encrypted=bool(values.get("encrypt_files")),
+            encrypted=bool(backend._effective_values().get("encrypt_files")),
             label=self.name,
         )
         _logger.info("Backup policy %s: backing up %s", self.name, settings.dbname)
