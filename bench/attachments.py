@@ -216,7 +216,7 @@ def migrate(config_path):
     summary = [line for line in result.stderr.splitlines() if line.startswith("moved:")][-1]
     moved = re.search(r"moved: ([\d,]+)/", summary).group(1).replace(",", "")
     speed = re.search(r", ([\d.]+) (\w+)/s, ", summary)
-    unit = {"bytes": 1 / MB, "Kb": 1 / 1024, "Mb": 1, "Gb": 1024}[speed.group(2)]
+    unit = {"B": 1 / MB, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[speed.group(2)]
     return int(moved), float(speed.group(1)) * unit, peak_kb / 1024, summary
 
 

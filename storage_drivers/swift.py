@@ -41,6 +41,7 @@ from .errors import (
     StorageError,
     StorageUnavailable,
 )
+from .streams import ReadStream
 from .swift_auth import SwiftAuth, network_reason
 
 _logger = logging.getLogger(__name__)
@@ -753,7 +754,7 @@ class _Chunks:
             yield chunk
 
 
-class _SwiftReader(io.RawIOBase):
+class _SwiftReader(ReadStream):
     """A streamed download; gives its connection back to the pool when done."""
 
     def __init__(self, driver, key, body, headers, http_conn):
@@ -765,14 +766,6 @@ class _SwiftReader(io.RawIOBase):
         self._expected = int(headers.get("content-length", -1))
         self._received = 0
         self._http_conn = http_conn
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def read(self, size=-1):
         if self.closed:

@@ -79,6 +79,28 @@ class ObjectStoreCase(TransactionCase):
         return path
 
 
+class PrivateServerBackend:
+    """Mixin: the backend lives on a server of the test class's own, which
+    tests may stop. An FTP server here; the S3 and Swift mixins give theirs
+    through ``start_private_server``."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_private_server()
+        cls.addClassCleanup(cls.server.stop)
+        super().setUpClass()
+
+    @classmethod
+    def start_private_server(cls):
+        from harness.ftp import FTPServer
+
+        return FTPServer().start()
+
+    @classmethod
+    def backend_values(cls):
+        return {"backend_type": "fs_url", "fs_url": cls.server.url + uuid.uuid4().hex}
+
+
 def shared_server(name, server_class):
     """Settings of the server shared by the test command, else of a private one.
 

@@ -3,6 +3,7 @@ import base64
 import io
 import os
 
+import requests
 from PIL import Image
 
 from odoo.tests import HttpCase, tagged
@@ -53,3 +54,21 @@ class TestDownload(HttpCase, ObjectStoreCase):
         response = self.url_open(f"/web/content/res.partner/{partner.id}/image_1920")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(base64.b64encode(response.content), data)
+
+
+class RedirectDownloads:
+    """Mixin for backends giving direct URLs: downloads redirect to them."""
+
+    #: what a signed URL of the backend contains
+    url_signature = None
+
+    def test_redirect_to_a_direct_url(self):
+        self.backend.attachment_redirect = True
+        data = self.unique_data(50000)
+        attachment = self.create_attachment(data)
+        response = self.url_open(f"/web/content/{attachment.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        location = response.headers["Location"]
+        self.assertIn(self.url_signature, location)
+        self.assertEqual(requests.get(location, timeout=10).content, data)

@@ -1,13 +1,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import os
-import uuid
 
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
-from harness.ftp import FTPServer
-
-from .common import ObjectStoreCase
+from .common import ObjectStoreCase, PrivateServerBackend
 
 LOGGER = "odoo.addons.ir_attachment_object_store.models.ir_attachment"
 
@@ -44,22 +41,8 @@ class TestFallback(ObjectStoreCase):
         self.assertEqual(attachment.raw, b"")
 
 
-class TestFallbackServerDown(ObjectStoreCase):
+class TestFallbackServerDown(PrivateServerBackend, ObjectStoreCase):
     """A real FTP server, stopped for real."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cls.start_private_server()
-        cls.addClassCleanup(cls.server.stop)
-        super().setUpClass()
-
-    @classmethod
-    def start_private_server(cls):
-        return FTPServer().start()
-
-    @classmethod
-    def backend_values(cls):
-        return {"backend_type": "fs_url", "fs_url": cls.server.url + uuid.uuid4().hex}
 
     def setUp(self):
         super().setUp()

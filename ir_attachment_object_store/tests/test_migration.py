@@ -1,11 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import os
-import uuid
-
-from harness.ftp import FTPServer
 
 from ..tools.migration import AttachmentMigration, MigrationStopped
-from .common import ObjectStoreCase
+from .common import ObjectStoreCase, PrivateServerBackend
 
 
 class MigrationCase(ObjectStoreCase):
@@ -153,22 +150,8 @@ class TestMigration(MigrationCase):
         self.assert_all_remote_and_identical(attachments, payloads)
 
 
-class TestMigrationServerStopped(MigrationCase):
+class TestMigrationServerStopped(PrivateServerBackend, MigrationCase):
     """Kill a real FTP server in the middle of a migration, then resume."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = cls.start_private_server()
-        cls.addClassCleanup(cls.server.stop)
-        super().setUpClass()
-
-    @classmethod
-    def start_private_server(cls):
-        return FTPServer().start()
-
-    @classmethod
-    def backend_values(cls):
-        return {"backend_type": "fs_url", "fs_url": cls.server.url + uuid.uuid4().hex}
 
     def test_server_stopped_mid_migration_then_resumed(self):
         attachments, payloads = self.make_filestore_attachments(15)

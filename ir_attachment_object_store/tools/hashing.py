@@ -1,9 +1,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
-import io
+
+from storage_drivers.streams import ReadStream
 
 
-class HashingReader(io.RawIOBase):
+class HashingReader(ReadStream):
     """Pass a stream through, counting its bytes and computing their sha1.
 
     The sha1 is what ``ir.attachment.checksum`` holds, so a transfer can prove
@@ -15,14 +16,6 @@ class HashingReader(io.RawIOBase):
         self._stream = stream
         self._sha1 = hashlib.sha1()
         self.count = 0
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def read(self, size=-1):  # pylint: disable=method-required-super
         data = self._stream.read(size)

@@ -1,27 +1,19 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Serve remote attachments over HTTP without holding them in memory."""
 
-import io
-
 from odoo.http import Response, Stream, request
 from odoo.tools._vendor.send_file import send_file as _send_file
 
+from storage_drivers.streams import ReadStream
 
-class _LazyReader(io.RawIOBase):
+
+class _LazyReader(ReadStream):
     """Opens the object on first read: a 304 answer never fetches it."""
 
     def __init__(self, opener):
         super().__init__()
         self._opener = opener
         self._stream = None
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def read(self, size=-1):  # pylint: disable=method-required-super
         if self._stream is None:

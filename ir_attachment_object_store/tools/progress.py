@@ -2,18 +2,7 @@
 import time
 from dataclasses import dataclass, field
 
-from odoo.tools import human_size as _human_size
-
-
-def human_size(size):
-    return _human_size(size) if size else "0 bytes"
-
-
-def _duration(seconds):
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s"
+from storage_drivers.progress import human_bytes, human_duration
 
 
 @dataclass
@@ -58,12 +47,12 @@ class Progress:
         eta = self.eta
         text = (
             f"{self.done_count:,}/{self.total_count:,} files, "
-            f"{human_size(self.done_bytes)}/{human_size(self.total_bytes)}, "
-            f"{human_size(self.rate)}/s, "
+            f"{human_bytes(self.done_bytes)}/{human_bytes(self.total_bytes)}, "
+            f"{human_bytes(self.rate)}/s, "
             f"{self.done_count / self.elapsed if self.elapsed else 0:.0f} files/s"
         )
         if eta is not None:
-            text += f", ETA {_duration(eta)}"
+            text += f", ETA {human_duration(eta)}"
         if self.failed_count:
             text += f", {self.failed_count} failed"
         if self.skipped_count:
