@@ -45,7 +45,7 @@ import os
 count = {count}
 for start in range(0, count, 10):
     env["ir.attachment"].create([
-        {{"name": f"scan{{i}}.bin", "raw": os.urandom({size}), "mimetype": "application/octet-stream"}}
+        {{"name": f"scan{{i}}.bin", "raw": os.urandom({size})}}
         for i in range(start, min(start + 10, count))
     ])
     env.cr.commit()
@@ -55,7 +55,7 @@ backend = env["storage.backend"].create({{
     "aws_region": s3["region"], "aws_bucket": "{bucket}", "aws_create_bucket": True,
     "aws_access_key_id": s3["access_key"], "aws_secret_access_key": s3["secret_key"],
 }})
-env["storage.backup.policy"].create({{"name": "bench", "backend_id": backend.id, "backup_format": "zip"}})
+env["storage.backup.policy"].create({{"name": "bench", "backend_id": backend.id}})
 env.cr.commit()
 """
 
@@ -214,32 +214,14 @@ def main():
         )
         count = args.filestore_mb // args.file_mb
         print(f"==> filling the filestore: {count} files of {args.file_mb} MB", flush=True)
-        odoo_bin(
-            odoo_src,
-            "shell",
-            "-c",
-            config,
-            "-d",
-            DATABASE,
-            "--no-http",
-            stdin=FILL.format(count=count, size=args.file_mb * MIB, s3=s3, bucket=BUCKET),
-        )
+        shell = ("shell", "-c", config, "-d", DATABASE, "--no-http", "--log-level=warn")
+        fill = FILL.format(count=count, size=args.file_mb * MIB, s3=s3, bucket=BUCKET)
+        odoo_bin(odoo_src, *shell, stdin=fill)
         tmpdir = os.path.join(workdir, "tmp")
         for case in ("storage_backup", "dump_db + boto3"):
             os.makedirs(tmpdir, exist_ok=True)
             env = dict(os.environ, TMPDIR=tmpdir, PYTHONPATH=str(odoo_tools.ROOT))
-            output = odoo_bin(
-                odoo_src,
-                "shell",
-                "-c",
-                config,
-                "-d",
-                DATABASE,
-                "--no-http",
-                "--log-level=warn",
-                stdin=f"CASE = {case!r}\n{MEASURE}",
-                env=env,
-            )
+            output = odoo_bin(odoo_src, *shell, stdin=f"CASE = {case!r}\n{MEASURE}", env=env)
             line = next(line for line in output.splitlines() if line.startswith("RESULT "))
             results.append(json.loads(line[len("RESULT ") :]))
             print(results[-1], flush=True)

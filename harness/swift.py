@@ -7,6 +7,7 @@ in the services virtualenv), memcached from Debian. Ports are picked free;
 ``kill()`` crashes every process and ``start()`` serves the same data again.
 """
 
+import atexit
 import json
 import os
 import pwd
@@ -235,6 +236,19 @@ class SwiftServer:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
+
+
+def shared_settings():
+    """The shared test server's settings (``STORAGE_TEST_SWIFT``), else a private one's.
+
+    A private server is started only when the variable is absent (tests run
+    outside the test command) and stopped when the process exits.
+    """
+    if os.environ.get("STORAGE_TEST_SWIFT"):
+        return json.loads(os.environ["STORAGE_TEST_SWIFT"])
+    server = SwiftServer().start()
+    atexit.register(server.stop)
+    return server.env()
 
 
 def start_shared(workdir):

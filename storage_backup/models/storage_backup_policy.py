@@ -229,7 +229,7 @@ class StorageBackupPolicy(models.Model):
     def _disable_after_restore(self, original):
         """Archive every policy (and its scheduled action) of a restored copy."""
         self.env["ir.config_parameter"].sudo().set_param(DATABASE_PARAM, self.env.cr.dbname)
-        policies = self.sudo().search([])
+        policies = self.sudo().search([("active", "=", True)])
         if not policies:
             return
         _logger.warning(
@@ -325,9 +325,19 @@ class StorageBackupPolicy(models.Model):
         """``{code: [drivers]}`` of the attachment spaces of this database
         (ir_attachment_object_store), then of the original while a copied
         database's objects are still being copied."""
-        backends = self.env["storage.backend"].sudo().with_context(active_test=False).search([])
+        backends = self.env["storage.backend"].sudo().with_context(active_test=False)
         if not hasattr(backends, "_attachment_driver"):
             return {}
+        # the backends that attachments name (a backup's snapshot, taken next,
+        # can only name more if one is created meanwhile: counted as missing)
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT split_part(store_fname, '://', 1)
+              FROM ir_attachment
+             WHERE position('://' in store_fname) > 0
+            """
+        )
+        backends = backends.search([("code", "in", [code for (code,) in self.env.cr.fetchall()])])
         copy_source = self.env["ir.config_parameter"].sudo().get_param(OBJECT_STORE_COPY_SOURCE)
         drivers = {}
         for backend in backends:

@@ -4,15 +4,14 @@ import json
 import unittest
 import uuid
 
-from odoo.tests.common import TransactionCase
+from odoo.addons.storage_backend_s3.tests.common import S3BackendCase
 
-from harness.seaweedfs import shared_settings
 from storage_drivers.s3 import S3Driver
 
 from ..tools import naming
 
 
-class BackupCase(TransactionCase):
+class BackupCase(S3BackendCase):
     """Backup policies on a real SeaweedFS (the test command's, else a private one).
 
     Each class gets a bucket; each policy's backend its own prefix in it.
@@ -23,18 +22,12 @@ class BackupCase(TransactionCase):
         super().setUpClass()
         if "aws_bucket" not in cls.env["storage.backend"]._fields:
             raise unittest.SkipTest("storage_backend_s3 is not installed")
-        cls.s3 = shared_settings()
-        cls.bucket = f"backup-{uuid.uuid4().hex[:12]}"
-        cls.bucket_driver = cls.raw_driver(cls.s3, cls.bucket)
-        cls.addClassCleanup(cls.bucket_driver.close)
-        check = cls.bucket_driver.check()  # creates the bucket
-        assert check.ok, check.message
         cls.dbname = cls.env.cr.dbname
 
     @staticmethod
     def raw_driver(s3, bucket):
-        """The bucket seen without any backend, to look behind their backs."""
-        return S3Driver(
+        """A bucket of another server, seen without any backend (and created)."""
+        driver = S3Driver(
             bucket,
             endpoint_url=s3["endpoint_url"],
             region=s3["region"],
@@ -42,25 +35,19 @@ class BackupCase(TransactionCase):
             secret_key=s3["secret_key"],
             create_bucket=True,
         )
+        assert driver.check().ok
+        return driver
 
     def new_backend(self, s3=None, bucket=None, **values):
-        s3 = s3 or self.s3
-        return self.env["storage.backend"].create(
-            {
-                "name": "Backups",
-                "code": f"b{uuid.uuid4().hex[:10]}",
-                "backend_type": "s3",
-                "aws_host": s3["endpoint_url"],
-                "aws_region": s3["region"],
-                "aws_bucket": bucket or self.bucket,
-                "aws_access_key_id": s3["access_key"],
-                "aws_secret_access_key": s3["secret_key"],
-                "directory_path": f"t-{uuid.uuid4().hex[:8]}",
-                # fault tests fail fast
-                "aws_connect_timeout": 1,
-                "aws_retries": 1,
-                **values,
-            }
+        if s3:  # another server
+            values.update(
+                aws_host=s3["endpoint_url"],
+                aws_region=s3["region"],
+                aws_access_key_id=s3["access_key"],
+                aws_secret_access_key=s3["secret_key"],
+            )
+        return super().new_backend(
+            name="Backups", **({"aws_bucket": bucket} if bucket else {}), **values
         )
 
     def new_policy(self, backend=None, **values):

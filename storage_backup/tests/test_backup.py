@@ -58,9 +58,7 @@ class TestBackup(BackupCase):
             with zipped.open("dump.sql") as dump:
                 head = dump.read(1024 * 1024)
             self.assertIn(b"PostgreSQL database dump", head)
-            self.assertEqual(
-                zipped.read(f"filestore/{attachment.store_fname}"), attachment.raw
-            )
+            self.assertEqual(zipped.read(f"filestore/{attachment.store_fname}"), attachment.raw)
             files = [name for name in names if name.startswith("filestore/")]
             self.assertEqual(len(files), manifest["filestore"]["files"])
 
@@ -75,7 +73,9 @@ class TestBackup(BackupCase):
         self.assertEqual(manifest["verified"], "sha256 read back")
         self.assertIsNone(manifest["filestore"])
         self.assertEqual(manifest["files"]["backup"]["sha256"], hashlib.sha256(archive).hexdigest())
-        self.assertEqual(self.keys_of(policy), [f"{backup.name}.dump", f"{backup.name}.manifest.json"])
+        self.assertEqual(
+            self.keys_of(policy), [f"{backup.name}.dump", f"{backup.name}.manifest.json"]
+        )
 
     def test_encrypted_backup(self):
         if "encrypt_files" not in self.env["storage.backend"]._fields:

@@ -1,7 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
-import json
-import os
 import unittest
 import uuid
 from datetime import datetime
@@ -17,14 +15,9 @@ class TestBackupOnSwift(TransactionCase):
         super().setUpClass()
         if "swift_auth_url" not in cls.env["storage.backend"]._fields:
             raise unittest.SkipTest("storage_backend_swift is not installed")
-        if os.environ.get("STORAGE_TEST_SWIFT"):
-            swift = json.loads(os.environ["STORAGE_TEST_SWIFT"])
-        else:
-            from harness.swift import SwiftServer
+        from harness.swift import shared_settings
 
-            server = SwiftServer().start()
-            cls.addClassCleanup(server.stop)
-            swift = server.env()
+        swift = shared_settings()
         cls.backend = cls.env["storage.backend"].create(
             {
                 "name": "Swift backups",

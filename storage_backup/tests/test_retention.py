@@ -8,7 +8,6 @@ from ..tools.retention import backups_to_keep
 from .common import BackupCase
 
 
-
 class TestRetentionRules(TransactionCase):
     def test_daily_weekly_monthly(self):
         days = [datetime(2024, 1, 1, 2) + timedelta(days=n) for n in range(70)]  # .. 03-10

@@ -1,7 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Make one backup: dump, stream to the backend, verify, write the manifest."""
 
-import contextlib
 import json
 import logging
 import socket

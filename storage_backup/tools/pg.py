@@ -28,7 +28,8 @@ def exported_snapshot(dbname):
 def odoo_manifest(cr):
     """``manifest.json`` of an Odoo dump, as ``odoo.service.db.dump_db_manifest``
     writes it (which refuses to run when database listing is disabled)."""
-    pg_version = "%d.%d" % divmod(cr._cnx.server_version / 100, 100)
+    major, minor = divmod(cr._cnx.server_version / 100, 100)
+    pg_version = f"{int(major)}.{int(minor)}"
     cr.execute("SELECT name, latest_version FROM ir_module_module WHERE state = 'installed'")
     return {
         "odoo_dump": "1",
@@ -50,7 +51,8 @@ def start_pg_dump(dbname, backup_format, snapshot=None):
     if snapshot:
         command.append(f"--snapshot={snapshot}")
     command.append(f"--dbname={dbname}")
-    stderr = tempfile.TemporaryFile()  # a few lines, read only when pg_dump fails
+    # a few lines, read only when pg_dump fails; closed by the ProcessReader
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115
     try:
         process = subprocess.Popen(
             command,

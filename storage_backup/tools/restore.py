@@ -135,7 +135,7 @@ class Restore:
                     while chunk := stream.read(CHUNK):
                         process.stdin.write(chunk)
                 except BrokenPipeError:
-                    pass  # it stopped reading: its exit code says why
+                    _logger.debug("restore: %s stopped reading; its exit code says why", tool)
                 finally:
                     with contextlib.suppress(BrokenPipeError):
                         process.stdin.close()
@@ -203,7 +203,8 @@ class Restore:
                     """,
                     [OBJECT_STORE_OWNER, self.dbname],
                 )
-                cr.commit()
+                # before the registry loads: its copied-database check reads it
+                cr.commit()  # pylint: disable=invalid-commit
 
     def _driver(self, code):
         if code not in self._drivers:
@@ -288,7 +289,7 @@ class _Prepend(ReadStream):
         self._head = memoryview(head)
         self._stream = stream
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         if len(self._head):
             size = len(self._head) if size is None or size < 0 else size
             data, self._head = bytes(self._head[:size]), self._head[size:]

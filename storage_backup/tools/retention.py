@@ -10,7 +10,7 @@ do. The newest backup is always kept. Periods are counted in UTC.
 PERIODS = {
     "hourly": lambda moment: moment.strftime("%Y-%m-%d %H"),
     "daily": lambda moment: moment.strftime("%Y-%m-%d"),
-    "weekly": lambda moment: "%04d-W%02d" % moment.isocalendar()[:2],
+    "weekly": lambda moment: "{:04d}-W{:02d}".format(*moment.isocalendar()[:2]),
     "monthly": lambda moment: moment.strftime("%Y-%m"),
     "yearly": lambda moment: moment.strftime("%Y"),
 }

@@ -34,7 +34,7 @@ class HashingReader(ReadStream):
     def sha256(self):
         return self._sha256.hexdigest()
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         data = self.raw.read(size)
         self._sha256.update(data)
         self.size += len(data)
@@ -43,7 +43,7 @@ class HashingReader(ReadStream):
     def close(self):
         if not self.closed:
             self.raw.close()
-        super().close()
+        return super().close()
 
 
 class ProducerReader(ReadStream):
@@ -76,7 +76,7 @@ class ProducerReader(ReadStream):
             with contextlib.suppress(OSError):
                 self._sink.close()
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         data = self._source.read(size)
         if not data and size != 0:
             self._thread.join()
@@ -90,7 +90,7 @@ class ProducerReader(ReadStream):
         if not self.closed:
             self._source.close()  # a producer still writing gets a broken pipe
             self._thread.join()
-        super().close()
+        return super().close()
 
 
 class ProcessReader(ReadStream):
@@ -106,7 +106,7 @@ class ProcessReader(ReadStream):
         self.what = what
         self._stderr = stderr_file
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         data = self.process.stdout.read(size)
         if not data and size != 0:
             self.check()
@@ -129,4 +129,4 @@ class ProcessReader(ReadStream):
             self.process.wait()
             self.process.stdout.close()
             self._stderr.close()
-        super().close()
+        return super().close()

@@ -34,7 +34,7 @@ class _Source:
         self.stream = stream
         self.pending = b""
 
-    def read(self, size):
+    def read(self, size):  # pylint: disable=method-required-super
         if self.pending:
             data, self.pending = self.pending[:size], self.pending[size:]
             return data
@@ -74,7 +74,7 @@ class Member(ReadStream):
         if method == STORED and self._left is None:
             raise BackupError(f"{name}: stored member of unknown size")
 
-    def read(self, size=CHUNK):
+    def read(self, size=CHUNK):  # pylint: disable=method-required-super
         size = CHUNK if size is None or size < 0 else size
         while not self._done:
             try:

@@ -55,7 +55,9 @@ class StorageBackupRestore(models.TransientModel):
                 self.database_name, copy=self.new_identity, neutralize=self.neutralize
             )
         except (AccessError, BackupError, UserError) as error:
-            _logger.warning("Restore of backup %s refused or failed: %s", self.backup_id.name, error)
+            _logger.warning(
+                "Restore of backup %s refused or failed: %s", self.backup_id.name, error
+            )
             message = error.args[0] if error.args else str(error)
             return self._notification(_("Restore failed"), message, "danger")
         return self._notification(

@@ -104,11 +104,20 @@ def backed_up(odoo_instance, s3_bucket, master_key):
     """Database bk_src with files on disk and on S3, backed up from the command
     line by its three policies (zip, dump, dump on an encrypting backend)."""
     odoo = odoo_instance
-    odoo.run("-c", odoo.config, "-d", "bk_src", "-i", MODULES, "--without-demo=all", "--stop-after-init")
+    odoo.run(
+        "-c", odoo.config, "-d", "bk_src", "-i", MODULES, "--without-demo=all", "--stop-after-init"
+    )
     source = result_of(odoo.shell("bk_src", SETUP.format(bucket=s3_bucket.bucket)))
     output = odoo.run("storage-backup", "backup", "-c", odoo.config, "-d", "bk_src")
     assert "zip: " in output and "enc: " in output and "5 attachment objects" in output, output
     return source
+
+
+def restore_command(odoo, policy, backup, target):
+    return (
+        *("storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", policy),
+        *("--backup", backup, "--to", target),
+    )
 
 
 def remote_keys(source):
@@ -125,29 +134,25 @@ def check_restored(odoo, dbname, source, s3_bucket, *, filestore=True):
     assert state["uuid"] != source["uuid"]
     # objects are in the restored database's own space, not read from bk_src's
     assert (state["owner"], state["copy_source"], state["copy_jobs"]) == (dbname, False, 0)
-    own = {key for key in s3_bucket.list(f"files/{dbname}/")}
+    own = set(s3_bucket.list(f"files/{dbname}/"))
     assert own == {f"files/{dbname}/{key}" for key in remote_keys(source)}
     return state
 
 
 def test_command_line_lists_and_restores_a_zip(odoo_instance, backed_up, s3_bucket):
     odoo = odoo_instance
-    listing = odoo.run("storage-backup", "list", "-c", odoo.config, "-d", "bk_src", "--policy", "zip")
+    listing = odoo.run(
+        "storage-backup", "list", "-c", odoo.config, "-d", "bk_src", "--policy", "zip"
+    )
     (line,) = listing.splitlines()
     name, backup_format, state = line.split("\t")[:3]
     assert (backup_format, state) == ("zip", "complete") and name.startswith("bk_src_")
 
-    odoo.run(
-        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "zip",
-        "--backup", "latest", "--to", "bk_zip",
-    )
+    odoo.run(*restore_command(odoo, "zip", "latest", "bk_zip"))
     check_restored(odoo, "bk_zip", backed_up, s3_bucket)
 
     # never over an existing database, which stays as it was
-    output = odoo.run_failing(
-        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "zip",
-        "--backup", name, "--to", "bk_src",
-    )
+    output = odoo.run_failing(*restore_command(odoo, "zip", name, "bk_src"))
     assert "already exists" in output
     state = result_of(odoo.shell("bk_src", CHECK))
     assert state["policies"] == [[name, True, True] for name in ("dump", "enc", "zip")]
@@ -204,10 +209,7 @@ def test_encrypted_backup_restores_only_with_its_key(odoo_instance, backed_up, s
     (key,) = [key for key in s3_bucket.list("encrypted/backups/bk_src/") if key.endswith("dump")]
     with s3_bucket.open(key) as stored:
         assert not stored.read(5).startswith(b"PGDMP")  # ciphertext at rest
-    restore = (
-        "storage-backup", "restore", "-c", odoo.config, "-d", "bk_src", "--policy", "enc",
-        "--backup", "latest", "--to", "bk_enc",
-    )  # fmt: skip
+    restore = restore_command(odoo, "enc", "latest", "bk_enc")
     output = odoo.run_failing(*restore, env={MASTER_KEYS: f"k2:{generate_key()}"})
     assert "encrypted under master key" in output and "not configured" in output
     odoo.run(*restore)  # with its key; the failed attempt left no database behind
