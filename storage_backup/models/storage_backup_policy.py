@@ -149,9 +149,10 @@ class StorageBackupPolicy(models.Model):
             if not any(counts):
                 raise ValidationError(_("Keep at least one kind of backup (hourly, daily...)."))
 
-    @api.constrains("interval_number")
-    def _check_interval(self):
-        if any(policy.cron_id and policy.interval_number < 1 for policy in self):
+    @api.model
+    def _check_schedule(self, vals):
+        """The interval is the scheduled action's: checked on the way there."""
+        if "interval_number" in vals and (vals["interval_number"] or 0) < 1:
             raise ValidationError(_("The backup interval must be at least 1."))
 
     def _compute_backup_count(self):
@@ -167,11 +168,14 @@ class StorageBackupPolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the scheduled action's fields, for the action made once the policy exists
+        for vals in vals_list:
+            self._check_schedule(vals)
         schedules = [
             {
                 "interval_number": vals.pop("interval_number", 1),
                 "interval_type": vals.pop("interval_type", "days"),
-                **({"nextcall": vals.pop("nextcall")} if vals.get("nextcall") else {}),
+                "nextcall": vals.pop("nextcall", False),
             }
             for vals in vals_list
         ]
@@ -190,10 +194,11 @@ class StorageBackupPolicy(models.Model):
             "numbercall": -1,
             "doall": False,  # one backup after downtime, not one per missed interval
             "active": self.active,
-            **schedule,
+            **{name: value for name, value in schedule.items() if value},
         }
 
     def write(self, vals):
+        self._check_schedule(vals)
         result = super().write(vals)
         if "name" in vals or "active" in vals:
             for policy in self.filtered("cron_id"):
@@ -218,7 +223,14 @@ class StorageBackupPolicy(models.Model):
         into the original's backup space, nor apply its retention there."""
         params = self.env["ir.config_parameter"].sudo()
         dbname = self.env.cr.dbname
-        original = params.get_param(DATABASE_PARAM)
+        if params.get_param(DATABASE_PARAM) == dbname:
+            return
+        # one process decides, even when several load the registry at once
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK])
+        self.env.cr.execute(
+            "SELECT value FROM ir_config_parameter WHERE key = %s", [DATABASE_PARAM]
+        )
+        original = (self.env.cr.fetchone() or [None])[0]
         if original == dbname:
             return
         if original:

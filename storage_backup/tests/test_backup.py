@@ -5,7 +5,7 @@ import json
 import zipfile
 
 from odoo import release
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .common import BackupCase
 
@@ -103,3 +103,29 @@ class TestBackup(BackupCase):
         # another key: nothing to restore from, refused before any database is made
         with master_keys("k2"), self.assertRaisesRegex(UserError, "not configured"):
             backup._restore(f"{self.dbname}_never")
+
+    def test_each_policy_has_its_scheduled_action(self):
+        policy = self.new_policy(backup_format="dump", interval_number=6, interval_type="hours")
+        cron = policy.cron_id
+        self.assertEqual((cron.interval_number, cron.interval_type), (6, "hours"))
+        self.assertEqual(cron.name, f"Backup: {policy.name}")
+        policy.write({"interval_number": 1, "interval_type": "days", "name": "Nightly"})
+        self.assertEqual(
+            (cron.interval_number, cron.interval_type, cron.name), (1, "days", "Backup: Nightly")
+        )
+        with self.assertRaises(ValidationError):
+            policy.interval_number = 0
+        with self.assertRaises(ValidationError):
+            self.new_policy(interval_number=0)
+
+        policy.action_backup_now()  # runs the scheduled action at once
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        cron.method_direct_trigger()  # what the scheduler does
+        self.assertEqual((policy.last_state, len(policy.backup_ids)), ("success", 1))
+
+        policy.active = False
+        self.assertFalse(cron.active)
+        with self.assertRaises(UserError):
+            policy.action_backup_now()
+        policy.unlink()
+        self.assertFalse(cron.exists())

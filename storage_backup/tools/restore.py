@@ -40,6 +40,7 @@ DBNAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")  # the database man
 CHUNK = 1024 * 1024
 BUFFERED_OBJECT = 8 * 1024 * 1024  # smaller objects are uploaded from memory (retryable)
 OBJECT_STORE_OWNER = "ir_attachment_object_store.database"
+OBJECT_STORE_COPY_SOURCE = "ir_attachment_object_store.copy_source"
 
 
 class DatabaseExists(BackupError):
@@ -202,6 +203,10 @@ class Restore:
                     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
                     """,
                     [OBJECT_STORE_OWNER, self.dbname],
+                )
+                # the backup read objects still being copied from there: all are here now
+                cr.execute(
+                    "DELETE FROM ir_config_parameter WHERE key = %s", [OBJECT_STORE_COPY_SOURCE]
                 )
                 # before the registry loads: its copied-database check reads it
                 cr.commit()  # pylint: disable=invalid-commit
