@@ -235,7 +235,8 @@ class StorageBackupPolicy(models.Model):
             return
         if original:
             self._disable_after_restore(original)
-        params.set_param(DATABASE_PARAM, dbname)
+        else:  # just installed
+            params.set_param(DATABASE_PARAM, dbname)
 
     @api.model
     def _disable_after_restore(self, original):

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import datetime
 
+from odoo.exceptions import AccessError
 from odoo.tests.common import HttpCase, new_test_user
 
 from .common import BackupCase
@@ -24,6 +25,10 @@ class TestDownload(HttpCase, BackupCase):
         self.assertEqual(response.headers["Content-Length"], str(len(expected)))
         self.assertEqual(self.url_open("/storage_backup/download/999999").status_code, 404)
 
-        new_test_user(self.env, login="clerk", password="clerk-password-1")
+        # only administrators see policies and backups
+        clerk = new_test_user(self.env, login="clerk", password="clerk-password-1")
         self.authenticate("clerk", "clerk-password-1")
         self.assertEqual(self.url_open(url).status_code, 403)
+        for model in ("storage.backup.policy", "storage.backup", "storage.backup.restore"):
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(clerk).search([])
