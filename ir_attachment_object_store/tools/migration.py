@@ -2,8 +2,9 @@
 """Move attachment files between the database, the filestore and backends.
 
 Batches of attachments are read in id order. Each batch's files are copied
-concurrently to their destination, each copy verified (size, and the sha1
-of the bytes sent against the attachment's checksum), then the rows are
+concurrently to their destination, each copy verified (the size and sha1 of
+the bytes sent against the attachment's; an object found already stored by
+its size; everything read back with ``verify_read``), then the rows are
 switched in one UPDATE and committed. Old copies are released only after
 that commit: remote ones go to the garbage collector, local ones are deleted
 on request. Interrupting at any point loses nothing; running again resumes,
@@ -273,10 +274,13 @@ class AttachmentMigration:
                 created = True
         try:
             if created:
+                # what was sent is what the attachment describes; the upload
+                # itself is atomic and checksummed by the driver and server
                 self._verify_sent(item, reader)
-            stored = driver.stat(key).size
-            if stored != item.size:
-                raise ValueError(f"stored {stored} bytes instead of {item.size}")
+            else:  # an object from before: at least its size must match
+                stored = driver.stat(key).size
+                if stored != item.size:
+                    raise ValueError(f"stored {stored} bytes instead of {item.size}")
             if self.verify_read:
                 with driver.open(key) as check:
                     self._verify_sent(item, _drain(HashingReader(check)))
