@@ -318,6 +318,10 @@ def main():
         print("(percentages: of raw boto3 with 1 thread)")
 
         print("\nmigration of a filestore to S3 (8 workers)...", flush=True)
+        idle = odoo_bin("object-store", "migrate", "-c", config_path, "-d", DATABASE,
+                        "--to", "s3", "--dry-run")
+        idle_mb = int(re.search(r"PEAK_RSS_KB (\d+)", idle.stderr).group(1)) / 1024
+        print(f"  the same command moving nothing (--dry-run): peak RSS {idle_mb:.0f} MB")
         migrations = []
         for count_small, count_large in ((3000 // scale, 10), (0, 30)):
             make_filestore(config_path, count_small, count_large, seed=f"m{count_large}")

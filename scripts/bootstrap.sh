@@ -53,7 +53,11 @@ if [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
     if [ -f "$ODOO_SRC/requirements.txt" ]; then
         "$VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
     fi
-    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt"
+    # Odoo's pins stay as they are: our requirements may not upgrade them
+    constraints=()
+    [ -f "$ODOO_SRC/requirements.txt" ] && constraints=(-c "$ODOO_SRC/requirements.txt")
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt" \
+        "${constraints[@]}"
     "$VENV/bin/pip" install -q --no-build-isolation --no-deps -e "$ROOT"
     echo "$stamp" >"$VENV/.stamp"
 fi

@@ -38,9 +38,9 @@ class ObjectStore(Command):
         group = optparse.OptionGroup(parser, "Attachment migration")
         group.add_option("--to", dest="target", help="backend code, 'file' or 'db'")
         # not --workers: Odoo's own option (HTTP worker processes)
-        group.add_option("--transfers", type="int", default=8, help="concurrent transfers")
+        group.add_option("--transfers", type="int", help="concurrent transfers (8)")
         group.add_option(
-            "--batch-size", type="int", default=200, help="attachments switched per transaction"
+            "--batch-size", type="int", help="attachments switched per transaction (200)"
         )
         group.add_option("--dry-run", action="store_true", help="count, change nothing")
         group.add_option(
@@ -79,8 +79,9 @@ class ObjectStore(Command):
         migration = AttachmentMigration(
             env,
             options.target,
-            workers=options.workers,
-            batch_size=options.batch_size,
+            # Odoo's parser drops the defaults of added options
+            workers=options.transfers or 8,
+            batch_size=options.batch_size or 200,
             dry_run=options.dry_run,
             remove_local=options.remove_local,
             verify_read=options.verify_read,

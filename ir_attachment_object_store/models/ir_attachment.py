@@ -33,11 +33,11 @@ from storage_drivers import ObjectExists, ObjectNotFound, StorageError, StorageU
 from ..tools.checklist import ObjectChecklist
 from ..tools.migration import AttachmentMigration
 from ..tools.object_keys import content_key, lock_id, remote_fname, split_fname
+from ..tools.parameters import COPY_SOURCE_PARAM, KEEP_IN_DB_PARAM, OWNER_PARAM
 from ..tools.upload_batch import UploadBatch, upload_pool
 
 _logger = logging.getLogger(__name__)
 
-KEEP_IN_DB_PARAM = "ir_attachment_object_store.keep_in_db"
 # mimetype prefix -> largest size kept in the database (0: any size)
 DEFAULT_KEEP_IN_DB = {
     "text/css": 0,
@@ -45,10 +45,6 @@ DEFAULT_KEEP_IN_DB = {
     "text/javascript": 0,
     "image/": 51200,
 }
-# the database whose space holds this database's objects, and while a copied
-# database's objects are being copied, the database they are copied from
-OWNER_PARAM = "ir_attachment_object_store.database"
-COPY_SOURCE_PARAM = "ir_attachment_object_store.copy_source"
 FALLBACK_LOG_INTERVAL = 600  # seconds between two "served from disk" warnings
 _fallback_logged = {}
 

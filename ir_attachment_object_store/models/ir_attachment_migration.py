@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 
 from ..tools.database_copy import DatabaseCopy
 from ..tools.migration import AttachmentMigration, MigrationStopped
-from .ir_attachment import COPY_SOURCE_PARAM
+from ..tools.parameters import COPY_SOURCE_PARAM
 
 _logger = logging.getLogger(__name__)
 

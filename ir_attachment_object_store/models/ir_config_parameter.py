@@ -4,9 +4,7 @@ import json
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
-from .ir_attachment import KEEP_IN_DB_PARAM
-
-LOCATION_PARAM = "ir_attachment.location"
+from ..tools.parameters import KEEP_IN_DB_PARAM, LOCATION_PARAM
 
 
 class IrConfigParameter(models.Model):

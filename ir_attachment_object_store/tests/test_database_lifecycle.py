@@ -7,7 +7,7 @@ import odoo.service.db as db_service
 from odoo.tools import config
 
 from ..db_lifecycle import exp_drop, purge_space
-from ..models.ir_attachment import COPY_SOURCE_PARAM, OWNER_PARAM
+from ..tools.parameters import COPY_SOURCE_PARAM, OWNER_PARAM
 from .common import ObjectStoreCase
 
 

@@ -2,8 +2,9 @@
 """Move attachment files between the database, the filestore and backends.
 
 Batches of attachments are read in id order. Each batch's files are copied
-concurrently to their destination, each copy verified (size, and the sha1
-of the bytes sent against the attachment's checksum), then the rows are
+concurrently to their destination, each copy verified (the size and sha1 of
+the bytes sent against the attachment's; an object found already stored by
+its size; everything read back with ``verify_read``), then the rows are
 switched in one UPDATE and committed. Old copies are released only after
 that commit: remote ones go to the garbage collector, local ones are deleted
 on request. Interrupting at any point loses nothing; running again resumes,
@@ -29,6 +30,7 @@ from storage_drivers.streams import copy_stream
 
 from .hashing import HashingReader
 from .object_keys import content_key, remote_fname, split_fname
+from .parameters import COPY_SOURCE_PARAM
 from .progress import Progress
 
 _logger = logging.getLogger(__name__)
@@ -192,11 +194,19 @@ class AttachmentMigration:
 
     # -- transfers -------------------------------------------------------------
 
-    def _driver(self, code):
-        if code not in self._drivers:
+    def _driver(self, code, dbname=None):
+        """The driver of ``code`` in this database's space (or ``dbname``'s)."""
+        if (code, dbname) not in self._drivers:
             backend = self.attachments._object_store_backend(code)
-            self._drivers[code] = backend._attachment_driver() if backend else None
-        return self._drivers[code]
+            self._drivers[code, dbname] = backend._attachment_driver(dbname) if backend else None
+        return self._drivers[code, dbname]
+
+    def _sources(self, code):
+        """Drivers that may hold ``code``'s objects: this database's space, then
+        the original's while a copied database's objects are being copied."""
+        copy_source = self.env["ir.config_parameter"].sudo().get_param(COPY_SOURCE_PARAM)
+        drivers = [self._driver(code)] + ([self._driver(code, copy_source)] if copy_source else [])
+        return [driver for driver in drivers if driver is not None]
 
     def _opener(self, item):
         """A callable opening the current content of ``item``; built in this thread."""
@@ -206,12 +216,12 @@ class AttachmentMigration:
             return lambda: io.BytesIO(data)
         code, key = split_fname(item.old_fname)
         local_path = self.attachments._full_path(key)
-        if not code:
+        if not code:  # the filestore first, then the current backend
             location = self.attachments._object_store_location_backend()
-            driver = self._driver(location.code) if location else None
-            return lambda: _open_first(local_path, driver, key)
-        driver = self._driver(code)
-        return lambda: _open_first(None, driver, key, fallback_path=local_path)
+            sources = self._sources(location.code) if location else []
+            return lambda: _open_first(key, before=local_path, drivers=sources)
+        sources = self._sources(code)
+        return lambda: _open_first(key, drivers=sources, after=local_path)
 
     def _transfer(self, items, pool):
         remote = [item.new_fname for item in items if item.destination not in ("file", "db")]
@@ -264,10 +274,13 @@ class AttachmentMigration:
                 created = True
         try:
             if created:
+                # what was sent is what the attachment describes; the upload
+                # itself is atomic and checksummed by the driver and server
                 self._verify_sent(item, reader)
-            stored = driver.stat(key).size
-            if stored != item.size:
-                raise ValueError(f"stored {stored} bytes instead of {item.size}")
+            else:  # an object from before: at least its size must match
+                stored = driver.stat(key).size
+                if stored != item.size:
+                    raise ValueError(f"stored {stored} bytes instead of {item.size}")
             if self.verify_read:
                 with driver.open(key) as check:
                     self._verify_sent(item, _drain(HashingReader(check)))
@@ -366,19 +379,20 @@ class AttachmentMigration:
                 os.remove(self.attachments._full_path(fname))
 
 
-def _open_first(path, driver, key, fallback_path=None):
-    """Open the local file if there, else the object, else a local copy."""
-    if path and os.path.isfile(path):
-        return open(path, "rb")
-    if driver is not None:
+def _open_first(key, *, before=None, drivers=(), after=None):
+    """Open ``key`` from the first place that has it: a local file, the
+    drivers in turn, another local file."""
+    if before and os.path.isfile(before):
+        return open(before, "rb")
+    error = None
+    for driver in drivers:
         try:
             return driver.open(key)
-        except (ObjectNotFound, StorageUnavailable):
-            if not (fallback_path and os.path.isfile(fallback_path)):
-                raise
-    if fallback_path and os.path.isfile(fallback_path):
-        return open(fallback_path, "rb")
-    raise ObjectNotFound(f"no copy of {key} anywhere")
+        except (ObjectNotFound, StorageUnavailable) as caught:
+            error = caught
+    if after and os.path.isfile(after):
+        return open(after, "rb")
+    raise error or ObjectNotFound(f"no copy of {key} anywhere")
 
 
 def _drain(reader, chunk=1024 * 1024):

@@ -1,5 +1,6 @@
 """A real Odoo for tests that need whole processes: CLI commands, the server."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,23 @@ from harness.postgres import Postgres
 from harness.process import Process, free_port, tail
 
 MASTER_PASSWORD = "integration-master"
+DIRECTORY = "attachments"
+
+SETUP = f"""
+import hashlib, json
+env["storage.backend"].create({{
+    "name": "Files", "code": "files", "backend_type": "filesystem",
+    "directory_path": "{DIRECTORY}",
+}})
+env["ir.config_parameter"].set_param("ir_attachment.location", "files")
+payloads = [hashlib.sha256(str(i).encode()).digest() * (200 + i) for i in range(6)]
+records = env["ir.attachment"].create(
+    [{{"name": f"f{{i}}", "raw": data, "mimetype": "application/pdf"}}
+     for i, data in enumerate(payloads)]
+)
+env.cr.commit()
+print("RESULT", json.dumps(records.mapped("store_fname")))
+"""
 
 
 class OdooInstance:
@@ -52,14 +70,14 @@ class OdooInstance:
         )
 
     def run(self, *args, stdin=None, timeout=600):
-        """Run odoo-bin; its output is returned, and shown when it fails."""
+        """Run odoo-bin; its output (stdout, then stderr) is returned, and shown when it fails."""
         result = self._odoo_bin(args, stdin, timeout)
         if result.returncode:
             raise AssertionError(f"{' '.join(args[:3])} failed:\n{result.stdout}\n{result.stderr}")
-        return result.stdout
+        return result.stdout + result.stderr
 
     def run_failing(self, *args, timeout=600, env=None):
-        """Run odoo-bin, which must fail; its output (stdout and stderr) is returned.
+        """Run odoo-bin, which must fail; its output (stdout, then stderr) is returned.
 
         ``env`` adds or replaces environment variables.
         """
@@ -116,3 +134,35 @@ def odoo_instance():
         instance.server.stop()
     postgres.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def result_of(output):
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    return json.loads(line[len("RESULT ") :])
+
+
+def objects(odoo, database):
+    root = odoo.storage_root(database, DIRECTORY)
+    return {
+        f"{folder}/{name}"
+        for folder in (os.listdir(root) if os.path.isdir(root) else [])
+        for name in os.listdir(os.path.join(root, folder))
+    }
+
+
+@pytest.fixture(scope="session")
+def source_db(odoo_instance):
+    odoo_instance.run(
+        "-c",
+        odoo_instance.config,
+        "-d",
+        "src",
+        "-i",
+        "ir_attachment_object_store",
+        "--without-demo=all",
+        "--stop-after-init",
+    )
+    fnames = result_of(odoo_instance.shell("src", SETUP))
+    keys = {fname.split("://")[1] for fname in fnames}
+    assert objects(odoo_instance, "src") == keys
+    return keys

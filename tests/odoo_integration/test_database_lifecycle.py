@@ -4,33 +4,11 @@ Through ``odoo-bin db`` (the command line) and through the database manager
 of a running server: both go through ``odoo.service.db``.
 """
 
-import json
-import os
 import time
 import urllib.parse
 import urllib.request
 
-import pytest
-
-from .conftest import MASTER_PASSWORD
-
-DIRECTORY = "attachments"
-
-SETUP = f"""
-import hashlib, json
-env["storage.backend"].create({{
-    "name": "Files", "code": "files", "backend_type": "filesystem",
-    "directory_path": "{DIRECTORY}",
-}})
-env["ir.config_parameter"].set_param("ir_attachment.location", "files")
-payloads = [hashlib.sha256(str(i).encode()).digest() * (200 + i) for i in range(6)]
-records = env["ir.attachment"].create(
-    [{{"name": f"f{{i}}", "raw": data, "mimetype": "application/pdf"}}
-     for i, data in enumerate(payloads)]
-)
-env.cr.commit()
-print("RESULT", json.dumps(records.mapped("store_fname")))
-"""
+from .conftest import MASTER_PASSWORD, objects, result_of
 
 CHECK = """
 import hashlib, json
@@ -50,42 +28,10 @@ print("RESULT", json.dumps([job.state, job.source_dbname, job.done_count,
 """
 
 
-def result_of(output):
-    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT ") :])
-
-
-def objects(odoo, database):
-    root = odoo.storage_root(database, DIRECTORY)
-    return {
-        f"{folder}/{name}"
-        for folder in (os.listdir(root) if os.path.isdir(root) else [])
-        for name in os.listdir(os.path.join(root, folder))
-    }
-
-
 def post(odoo, path, **fields):
     data = urllib.parse.urlencode({"master_pwd": MASTER_PASSWORD, **fields}).encode()
     with urllib.request.urlopen(f"{odoo.url}{path}", data=data, timeout=600) as response:
         assert response.status == 200, response.status
-
-
-@pytest.fixture(scope="module")
-def source_db(odoo_instance):
-    odoo_instance.run(
-        "-c",
-        odoo_instance.config,
-        "-d",
-        "src",
-        "-i",
-        "ir_attachment_object_store",
-        "--without-demo=all",
-        "--stop-after-init",
-    )
-    fnames = result_of(odoo_instance.shell("src", SETUP))
-    keys = {fname.split("://")[1] for fname in fnames}
-    assert objects(odoo_instance, "src") == keys
-    return keys
 
 
 def test_command_line_duplicate_then_drop(odoo_instance, source_db):
