@@ -68,12 +68,13 @@ class Process:
         if self.user and os.geteuid() == 0:
             entry = pwd.getpwnam(self.user)
             kwargs.update(user=entry.pw_uid, group=entry.pw_gid, extra_groups=[])
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        # no log file: the output goes to our console
+        log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - the child's
         try:
             self.popen = subprocess.Popen(
                 self.argv,
                 stdout=log,
-                stderr=subprocess.STDOUT,
+                stderr=subprocess.STDOUT if log else None,
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 cwd=self.cwd,
@@ -81,7 +82,8 @@ class Process:
                 **kwargs,
             )
         finally:
-            log.close()
+            if log:
+                log.close()
         _RUNNING.append(self)
         return self
 

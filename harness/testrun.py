@@ -1,4 +1,4 @@
-"""The test command: driver tests (pytest) then the addons' Odoo tests.
+"""The test command: driver tests (pytest), beside the addons' Odoo tests.
 
 Usage: python -m harness.testrun [--drivers-only | --odoo-only] [--addons a,b]
        [-k PYTEST_EXPRESSION]
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from . import odoo as odoo_tools
 from .postgres import Postgres
-from .process import free_port, install_cleanup, stop_all
+from .process import Process, free_port, install_cleanup, stop_all
 from .shared import start_shared_services
 
 ODOO_SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
@@ -47,7 +47,8 @@ def banner(text):
         print(text, file=sys.stderr, flush=True)
 
 
-def run_pytest(workdir, env, extra_args):
+def start_pytest(workdir, env, extra_args, log_path=None):
+    """Start pytest; with ``log_path`` its output goes there instead of the console."""
     report = os.path.join(workdir, "pytest.xml")
     command = [
         sys.executable,
@@ -59,7 +60,11 @@ def run_pytest(workdir, env, extra_args):
         *extra_args,
     ]
     print("==> driver tests:", " ".join(command), flush=True)
-    returncode = subprocess.call(command, env=env, cwd=odoo_tools.ROOT)
+    return Process("pytest", command, log_path, env=env, cwd=odoo_tools.ROOT).start()
+
+
+def pytest_counts(workdir, returncode):
+    report = os.path.join(workdir, "pytest.xml")
     if not os.path.exists(report):
         return Counts(failed=1)
     suite = ET.parse(report).getroot()
@@ -157,11 +162,18 @@ def main(argv=None):
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(odoo_tools.ROOT), env.get("PYTHONPATH")])
         )
+        odoo_src, reason = (None, None) if args.drivers_only else odoo_tools.odoo_source()
+        pytest_log = os.path.join(workdir, "pytest.log")
+        pytest = None
         if not args.odoo_only:
-            totals.add(run_pytest(workdir, env, ["-k", args.keyword] if args.keyword else []))
+            pytest_args = ["-k", args.keyword] if args.keyword else []
+            # with Odoo's tests to run too, pytest runs beside them (its
+            # output is shown when it ends): most of it waits on servers
+            pytest = start_pytest(workdir, env, pytest_args, pytest_log if odoo_src else None)
+            if not odoo_src:
+                totals.add(pytest_counts(workdir, pytest.popen.wait()))
         if not args.drivers_only:
             addons = args.addons.split(",") if args.addons else odoo_tools.suite_addons()
-            odoo_src, reason = odoo_tools.odoo_source()
             if odoo_src is None:
                 banner(
                     f"ODOO TESTS SKIPPED: {reason}.\n"
@@ -170,6 +182,12 @@ def main(argv=None):
                 totals.skipped += len(addons)
             else:
                 totals.add(run_odoo_tests(workdir, env, addons, odoo_src))
+        if pytest is not None and odoo_src:
+            returncode = pytest.popen.wait()
+            print("\n==> driver tests (run beside Odoo's):", flush=True)
+            with open(pytest_log, errors="replace") as log:
+                sys.stdout.write(log.read())
+            totals.add(pytest_counts(workdir, returncode))
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         totals.failed += 1
