@@ -9,7 +9,8 @@ same SeaweedFS:
 2. ``ir.attachment`` create and read with location ``file`` and with the S3
    backend: 2,000 x 10 KB and 40 x 4 MB files, created 100 (small) or 10
    (large) per ``create()`` call, read one record at a time and as one
-   recordset;
+   recordset; and, as the floor of a one-by-one read, the row's SQL query
+   followed by a raw ``get_object``;
 3. migration of a filestore (3,000 small + 10 x 8 MB files) to S3 by
    ``odoo-bin object-store migrate --transfers 8`` in a process of its own (its
    peak RSS is reported), against a raw 8-thread upload of the same files; and
@@ -100,8 +101,12 @@ def timed(function, items, threads):
     return time.perf_counter() - started
 
 
-def odoo_measures(config_path, backend_settings, small, large):
-    """Create and read attachments through the ORM, for ``file`` and for S3."""
+def odoo_measures(config_path, backend_settings, small, large, raw):
+    """Create and read attachments through the ORM, for ``file`` and for S3.
+
+    Also times the floor of a one-by-one read outside the ORM: the row's SQL
+    query then a raw ``get_object`` of its object, one after the other.
+    """
     import odoo
     from odoo.modules.registry import Registry
 
@@ -131,10 +136,12 @@ def odoo_measures(config_path, backend_settings, small, large):
                     )
                     cr.commit()
                 create = time.perf_counter() - started
+                records.invalidate_recordset()
                 started = time.perf_counter()
-                for record in records:
-                    record.invalidate_recordset()
-                    assert len(record.raw) == len(contents[0])
+                # a fresh browse() per read: iterating ``records`` would share
+                # their prefetch set and compute many records per read
+                for record_id in records.ids:
+                    assert len(env["ir.attachment"].browse(record_id).raw) == len(contents[0])
                 read_one = time.perf_counter() - started
                 records.invalidate_recordset()
                 started = time.perf_counter()
@@ -143,8 +150,19 @@ def odoo_measures(config_path, backend_settings, small, large):
                 )
                 read_set = time.perf_counter() - started
                 results[(location, name)] = (create, read_one, read_set)
+                if location == "s3":
+                    results[("sql+raw", name)] = sql_then_get(cr, records, raw)
                 records.invalidate_recordset()
     return results
+
+
+def sql_then_get(cr, records, raw):
+    started = time.perf_counter()
+    for record_id in records.ids:
+        cr.execute("SELECT store_fname FROM ir_attachment WHERE id = %s", [record_id])
+        key = cr.fetchone()[0].split("://", 1)[1]
+        raw.client.get_object(Bucket="attachments", Key=f"{DATABASE}/{key}")["Body"].read()
+    return time.perf_counter() - started
 
 
 def make_filestore(config_path, count_small, count_large, seed):
@@ -291,7 +309,7 @@ def main():
             "aws_secret_access_key": settings["secret_key"],
         }
         print("creating and reading attachments...", flush=True)
-        orm = odoo_measures(config_path, backend, small, large)
+        orm = odoo_measures(config_path, backend, small, large, raw)
 
         print("\n| files | what | create | read (one by one) | read (one recordset) |")
         print("| --- | --- | --- | --- | --- |")
@@ -307,6 +325,11 @@ def main():
                     f"{rate(count, size, get)[unit]:.1f} {unit} | |"
                 )
             raw_put, raw_get = report[("raw", name, 1)]
+            floor = orm[("sql+raw", name)]
+            print(
+                f"| {label} | SQL row query + raw boto3 get, 1 thread | | "
+                f"{rate(count, size, floor)[unit]:.1f} {unit} ({raw_get / floor:.0%}) | |"
+            )
             for location in ("file", "s3"):
                 create, read_one, read_set = orm[(location, name)]
                 print(

@@ -249,8 +249,9 @@ class S3Driver(StorageDriver):
         if not overwrite and not conditional:
             self._check_overwrite(key, overwrite)  # best effort: not atomic
         params = self._object_params(key, content_type)
-        first = _read_block(stream, self.multipart_threshold)
-        if len(first) < self.multipart_threshold:
+        # one byte past the threshold tells whether the object is above it
+        first = _read_block(stream, self.multipart_threshold + 1)
+        if len(first) <= self.multipart_threshold:
             if conditional:
                 params["IfNoneMatch"] = "*"
             self._call("put_object", key, Key=self.prefix + key, Body=first, **params)

@@ -83,10 +83,19 @@ class TestS3Driver(DriverContract):
         source = CountingReader(13 * MIB)  # not seekable: 3 parts of at most 5 MiB
         calls = record_calls(driver)
         driver.put("big/stream", source)
-        assert source.largest_read <= 5 * MIB
+        assert source.largest_read <= 5 * MIB + 1  # the first read looks one byte past
         assert calls.count("UploadPart") == 3
         assert driver.stat("big/stream").size == 13 * MIB
         assert driver.get("big/stream") == pattern(0, 13 * MIB)
+
+    def test_object_of_threshold_size_is_one_put(self, driver):
+        calls = record_calls(driver)
+        driver.put("edge/exact", CountingReader(5 * MIB))
+        driver.put("edge/above", CountingReader(5 * MIB + 1))
+        assert calls.count("PutObject") == 1
+        assert calls.count("CreateMultipartUpload") == 1
+        assert driver.get("edge/exact") == pattern(0, 5 * MIB)
+        assert driver.get("edge/above") == pattern(0, 5 * MIB + 1)
 
     def test_listing_is_paginated(self, driver):
         for index in range(120):
@@ -129,8 +138,12 @@ class TestS3Driver(DriverContract):
         rival = s3_driver(s3_settings, s3_bucket, prefix=driver.prefix)
 
         class RacingSource(CountingReader):
+            raced = False
+
             def readinto(self, buffer):
-                if self.sent == 5 * MIB:  # after the existence check, before completion
+                # after the first part (and the existence check), before completion
+                if self.sent > 5 * MIB and not self.raced:
+                    self.raced = True
                     rival.put("race/key", b"rival")
                 return super().readinto(buffer)
 
