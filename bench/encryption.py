@@ -24,7 +24,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.s3_memory import MIB, Source  # noqa: E402  (after the path is set)
+from bench.s3_memory import MIB, Source, run_in_child  # noqa: E402  (after the path is set)
 
 CASES = ("plain-upload", "encrypted-upload", "plain-download", "encrypted-download")
 RATIO_TARGET = 0.90
@@ -173,22 +172,7 @@ def main():
     try:
         for __ in range(args.repeat):
             for case in CASES:
-                output = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--case",
-                        case,
-                        "--size-mb",
-                        str(args.size_mb),
-                        "--settings",
-                        json.dumps(settings),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                runs[case].append(json.loads(output.strip().splitlines()[-1]))
+                runs[case].append(run_in_child(__file__, case, args.size_mb, settings))
     finally:
         stop()
         shutil.rmtree(workdir, ignore_errors=True)

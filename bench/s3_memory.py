@@ -154,28 +154,22 @@ def main():
         results = []
         for case in CASES:
             settings["key"] = f"{case.split('-')[0]}/object"
-            output = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--case",
-                    case,
-                    "--size-mb",
-                    str(args.size_mb),
-                    "--settings",
-                    json.dumps(settings),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            results.append(json.loads(output.strip().splitlines()[-1]))
+            results.append(run_in_child(__file__, case, args.size_mb, settings))
             print(results[-1], file=sys.stderr, flush=True)
     finally:
         server.stop()
     report(results, args.size_mb)
     worst = max(result["peak_growth_mb"] for result in results if "driver" in result["case"])
     return 0 if worst < LIMIT_MB else 1
+
+
+def run_in_child(script, case, size_mb, settings):
+    """Run ``script --case ...`` in a fresh process (its own peak RSS); the
+    JSON result it prints last."""
+    command = [sys.executable, script, "--case", case, "--size-mb", str(size_mb)]
+    command += ["--settings", json.dumps(settings)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def _driver_options(settings):
