@@ -37,7 +37,7 @@ sys.path.insert(0, ROOT)
 
 from harness import odoo as odoo_tools  # noqa: E402
 from harness.postgres import Postgres  # noqa: E402
-from harness.process import free_port, install_cleanup, stop_all  # noqa: E402
+from harness.process import install_cleanup, stop_all  # noqa: E402
 from harness.seaweedfs import SeaweedFS  # noqa: E402
 
 KB, MB = 1024, 1024 * 1024
@@ -283,8 +283,6 @@ def main():
             odoo_src,
             postgres,
             data_dir,
-            http_port=free_port(),
-            gevent_port=free_port(),
             log_level="warn",
         )
         print("creating the database...", flush=True)

@@ -33,7 +33,7 @@ import tempfile
 
 from harness import odoo as odoo_tools
 from harness.postgres import Postgres
-from harness.process import free_port, install_cleanup, stop_all
+from harness.process import install_cleanup, stop_all
 from harness.seaweedfs import SeaweedFS
 
 MIB = 1024 * 1024
@@ -201,8 +201,6 @@ def main():
             odoo_src,
             postgres,
             os.path.join(workdir, "data"),
-            http_port=free_port(),
-            gevent_port=free_port(),
         )
         odoo_bin(
             odoo_src,

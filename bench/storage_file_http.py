@@ -104,7 +104,6 @@ def main():
             postgres,
             os.path.join(workdir, "odoo-data"),
             http_port=port,
-            gevent_port=free_port(),
             db_name=DATABASE,
             dbfilter=f"^{DATABASE}$",
         )

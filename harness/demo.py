@@ -17,7 +17,7 @@ import urllib.request
 
 from . import odoo as odoo_tools
 from .postgres import Postgres
-from .process import Process, free_port, install_cleanup, stop_all
+from .process import Process, install_cleanup, stop_all
 
 DATABASE = "storage_demo"
 
@@ -67,7 +67,6 @@ def main(argv=None):
             postgres,
             os.path.join(state, "odoo-data"),
             http_port=args.port,
-            gevent_port=free_port(),
             admin_passwd=master_password(state),
             max_cron_threads=1,
             db_name=DATABASE,

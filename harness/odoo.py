@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+from .process import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,7 +41,10 @@ def suite_addons():
 
 
 def write_config(path, odoo_src, postgres, data_dir, **options):
-    """An odoo.conf (passwords stay out of the process list)."""
+    """An odoo.conf (passwords stay out of the process list); HTTP ports not
+    given are free ones, so that runs side by side never collide."""
+    options.setdefault("http_port", free_port())
+    options.setdefault("gevent_port", free_port())
     values = {
         "addons_path": f"{odoo_src}/odoo/addons,{odoo_src}/addons,{ROOT}",
         "data_dir": str(data_dir),

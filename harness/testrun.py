@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from . import odoo as odoo_tools
 from .postgres import Postgres
-from .process import Process, free_port, install_cleanup, stop_all
+from .process import Process, install_cleanup, stop_all
 from .shared import start_shared_services
 
 ODOO_SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
@@ -87,8 +87,6 @@ def run_odoo_tests(workdir, env, addons, odoo_src):
         odoo_src,
         postgres,
         os.path.join(workdir, "odoo-data"),
-        http_port=free_port(),
-        gevent_port=free_port(),
     )
     command = odoo_tools.odoo_command(
         odoo_src,

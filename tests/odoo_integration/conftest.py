@@ -47,7 +47,6 @@ class OdooInstance:
             postgres,
             self.data_dir,
             http_port=self.http_port,
-            gevent_port=free_port(),
             admin_passwd=MASTER_PASSWORD,
             server_wide_modules="base,web,ir_attachment_object_store",
         )
