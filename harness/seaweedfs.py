@@ -179,6 +179,30 @@ def shared_settings():
     return server.settings()
 
 
+def bucket_driver(settings, bucket, **options):
+    """An S3 driver on ``bucket`` of the server of ``settings``, outside any backend."""
+    from storage_drivers.s3 import S3Driver
+
+    return S3Driver(
+        bucket,
+        endpoint_url=settings["endpoint_url"],
+        region=settings["region"],
+        access_key=settings["access_key"],
+        secret_key=settings["secret_key"],
+        **options,
+    )
+
+
+def created_bucket(settings, bucket, **options):
+    """:func:`bucket_driver` of a bucket created now (its check creates it)."""
+    driver = bucket_driver(settings, bucket, create_bucket=True, **options)
+    check = driver.check()
+    if not check.ok:
+        driver.close()
+        raise RuntimeError(f"cannot create bucket {bucket}: {check.message}")
+    return driver
+
+
 def start_shared(workdir):
     """Shared by the pytest and Odoo runs: ``STORAGE_TEST_S3``.
 

@@ -4,8 +4,7 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
-from harness.seaweedfs import shared_settings
-from storage_drivers.s3 import S3Driver
+from harness.seaweedfs import created_bucket, shared_settings
 
 
 @tagged("post_install", "-at_install")
@@ -18,14 +17,7 @@ class TestS3Tour(HttpCase):
             "aws_access_key_id": s3["access_key"],
             "aws_secret_access_key": s3["secret_key"],
         }
-        check = S3Driver(
-            "ui-tour-bucket",
-            endpoint_url=s3["endpoint_url"],
-            access_key=s3["access_key"],
-            secret_key=s3["secret_key"],
-            create_bucket=True,
-        ).check()  # creates the bucket
-        self.assertTrue(check.ok, check.message)
+        created_bucket(s3, "ui-tour-bucket").close()
         environment = {
             f"STORAGE_BACKEND_UI_S3_{name.upper()}": value
             for name, value in server_settings.items()

@@ -6,8 +6,6 @@ import uuid
 
 from odoo.addons.storage_backend_s3.tests.common import S3BackendCase
 
-from storage_drivers.s3 import S3Driver
-
 from ..tools import naming
 
 
@@ -23,20 +21,6 @@ class BackupCase(S3BackendCase):
         if "aws_bucket" not in cls.env["storage.backend"]._fields:
             raise unittest.SkipTest("storage_backend_s3 is not installed")
         cls.dbname = cls.env.cr.dbname
-
-    @staticmethod
-    def raw_driver(s3, bucket):
-        """A bucket of another server, seen without any backend (and created)."""
-        driver = S3Driver(
-            bucket,
-            endpoint_url=s3["endpoint_url"],
-            region=s3["region"],
-            access_key=s3["access_key"],
-            secret_key=s3["secret_key"],
-            create_bucket=True,
-        )
-        assert driver.check().ok
-        return driver
 
     def new_backend(self, s3=None, bucket=None, **values):
         if s3:  # another server

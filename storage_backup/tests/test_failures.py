@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tools import config, mute_logger
 
-from harness.seaweedfs import SeaweedFS
+from harness.seaweedfs import SeaweedFS, created_bucket
 from storage_drivers import StorageError
 
 from ..models.storage_backup_policy import DATABASE_PARAM
@@ -30,7 +30,7 @@ class TestFailures(BackupCase):
         server = SeaweedFS().start()  # private: this test stops it
         self.addCleanup(server.stop)
         settings = server.settings()
-        self.addCleanup(self.raw_driver(settings, "failures").close)  # makes the bucket
+        self.addCleanup(created_bucket(settings, "failures").close)
         admin = self.env.ref("base.user_admin")
         policy = self.new_policy(
             self.new_backend(s3=settings, bucket="failures"),

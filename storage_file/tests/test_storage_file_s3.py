@@ -22,22 +22,11 @@ class S3Mixin:
         super().setUpClass()
         if "aws_bucket" not in cls.env["storage.backend"]._fields:
             raise unittest.SkipTest("storage_backend_s3 is not installed")
-        from harness.seaweedfs import shared_settings
-        from storage_drivers.s3 import S3Driver
+        from harness.seaweedfs import created_bucket, shared_settings
 
         cls.s3 = shared_settings()
         cls.bucket = f"files-{uuid.uuid4().hex[:12]}"
-        driver = S3Driver(
-            cls.bucket,
-            endpoint_url=cls.s3["endpoint_url"],
-            region=cls.s3["region"],
-            access_key=cls.s3["access_key"],
-            secret_key=cls.s3["secret_key"],
-            create_bucket=True,
-        )
-        cls.addClassCleanup(driver.close)
-        check = driver.check()  # creates the bucket
-        assert check.ok, check.message
+        cls.addClassCleanup(created_bucket(cls.s3, cls.bucket).close)
 
     def new_backend(self, **values):
         if "backend_type" in values:

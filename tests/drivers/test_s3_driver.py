@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from harness.process import free_port
-from harness.seaweedfs import SeaweedFS
+from harness.seaweedfs import SeaweedFS, bucket_driver
 from storage_drivers import ConfigError, ObjectExists, ObjectNotFound, StorageUnavailable
 from storage_drivers.s3 import S3Driver, bucket_safe
 
@@ -22,15 +22,7 @@ FAST_FAILURE = {"connect_timeout": 1, "read_timeout": 5, "retries": 1}
 
 
 def s3_driver(settings, bucket, **options):
-    return S3Driver(
-        bucket,
-        endpoint_url=settings["endpoint_url"],
-        region=settings["region"],
-        access_key=settings["access_key"],
-        secret_key=settings["secret_key"],
-        addressing_style="path",
-        **options,
-    )
+    return bucket_driver(settings, bucket, addressing_style="path", **options)
 
 
 def http_get(url):

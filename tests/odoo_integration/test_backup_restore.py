@@ -14,9 +14,8 @@ from unittest.mock import patch
 
 import pytest
 
-from harness.seaweedfs import shared_settings
+from harness.seaweedfs import created_bucket, shared_settings
 from storage_drivers.master_keys import generate_key
-from storage_drivers.s3 import S3Driver
 
 from .conftest import MASTER_PASSWORD, result_of
 
@@ -77,15 +76,7 @@ print("RESULT", json.dumps({
 def s3_bucket():
     settings = shared_settings()
     bucket = f"it-backup-{uuid.uuid4().hex[:10]}"
-    driver = S3Driver(
-        bucket,
-        endpoint_url=settings["endpoint_url"],
-        region=settings["region"],
-        access_key=settings["access_key"],
-        secret_key=settings["secret_key"],
-        create_bucket=True,
-    )
-    assert driver.check().ok
+    driver = created_bucket(settings, bucket)
     os.environ.setdefault("STORAGE_TEST_S3", json.dumps(settings))  # for odoo-bin
     yield driver
     driver.close()
