@@ -7,13 +7,13 @@ odoo-bin --addons-path=... object-store gc -c odoo.conf -d DB
 """
 
 import logging
-import optparse
 import sys
 import time
-from pathlib import Path
 
 import odoo
 from odoo.cli import Command
+
+from odoo.addons.storage_backend.tools.cli import parse_action, single_database
 
 from ..tools.migration import AttachmentMigration, MigrationStopped
 
@@ -27,15 +27,9 @@ class ObjectStore(Command):
     name = "object-store"
 
     def run(self, args):
-        if not args or args[0] not in ACTIONS:
-            sys.exit(
-                f"usage: {Path(sys.argv[0]).name} {self.name} {{{'|'.join(ACTIONS)}}} "
-                "-c CONFIG -d DATABASE [options]; see --help"
-            )
-        action, args = args[0], args[1:]
-        parser = odoo.tools.config.parser
-        parser.prog = f"{Path(sys.argv[0]).name} {self.name} {action}"
-        group = optparse.OptionGroup(parser, "Attachment migration")
+        action, args, group = parse_action(
+            self, args, ACTIONS, "-c CONFIG -d DATABASE [options]", "Attachment migration"
+        )
         group.add_option("--to", dest="target", help="backend code, 'file' or 'db'")
         # not --workers: Odoo's own option (HTTP worker processes)
         group.add_option("--transfers", type="int", help="concurrent transfers (8)")
@@ -53,11 +47,8 @@ class ObjectStore(Command):
             action="store_true",
             help="read every stored object back and check its checksum",
         )
-        parser.add_option_group(group)
         options = odoo.tools.config.parse_config(args)
-        dbname = odoo.tools.config["db_name"]
-        if not dbname or "," in dbname:
-            sys.exit("one database is needed: -d DATABASE")
+        dbname = single_database()
         if action == "migrate" and not options.target:
             sys.exit("migrate needs --to CODE|file|db")
         registry = odoo.modules.registry.Registry(dbname)

@@ -18,13 +18,13 @@ folder when the policy's has ``{db}``), e.g. a lost database's, through a
 policy of another database with the same backend.
 """
 
-import optparse
 import sys
-from pathlib import Path
 
 import odoo
 from odoo.cli import Command
 from odoo.tools import human_size
+
+from odoo.addons.storage_backend.tools.cli import parse_action, single_database
 
 from storage_drivers import StorageError
 
@@ -42,15 +42,9 @@ class StorageBackup(Command):
     name = "storage-backup"
 
     def run(self, args):
-        if not args or args[0] not in ACTIONS:
-            sys.exit(
-                f"usage: {Path(sys.argv[0]).name} {self.name} {{{'|'.join(ACTIONS)}}} "
-                "-c CONFIG [-d DATABASE] [options]; see --help"
-            )
-        action, args = args[0], args[1:]
-        parser = odoo.tools.config.parser
-        parser.prog = f"{Path(sys.argv[0]).name} {self.name} {action}"
-        group = optparse.OptionGroup(parser, "Backups")
+        action, args, group = parse_action(
+            self, args, ACTIONS, "-c CONFIG [-d DATABASE] [options]", "Backups"
+        )
         group.add_option("--policy", help="backup policy name or id (default: the only one)")
         group.add_option(
             "--backups-of", dest="backups_of", help="list or restore this database's backups"
@@ -65,16 +59,12 @@ class StorageBackup(Command):
             help="keep the database UUID (the restored database replaces the lost original)",
         )
         group.add_option("--neutralize", action="store_true", help="neutralize the new database")
-        parser.add_option_group(group)
         options = odoo.tools.config.parse_config(args)
         try:
             if action == "restore" and options.file:
                 self._restore_file(options)
                 return
-            dbname = odoo.tools.config["db_name"]
-            if not dbname or "," in dbname:
-                sys.exit("one database is needed: -d DATABASE")
-            registry = odoo.modules.registry.Registry(dbname)
+            registry = odoo.modules.registry.Registry(single_database())
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 getattr(self, f"_{action}")(env, options)
