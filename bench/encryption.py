@@ -31,7 +31,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.s3_memory import MIB, Source, run_in_child  # noqa: E402  (after the path is set)
+from bench.s3_memory import MIB, Source, run_in_child  # noqa: E402  (after the path is set; loads storage_drivers)
 
 CASES = ("plain-upload", "encrypted-upload", "plain-download", "encrypted-download")
 RATIO_TARGET = 0.90

@@ -22,6 +22,10 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from harness import drivers  # noqa: E402  (after the path is set)
+
+drivers.load()  # the driver layer as ``storage_drivers``
+
 MIB = 1024 * 1024
 CASES = ("driver-upload", "driver-download", "boto3-upload", "boto3-download")
 LIMIT_MB = 64

@@ -21,9 +21,11 @@ import uuid
 from swiftclient import client as swiftclient
 from swiftclient.service import SwiftService
 
+from harness.drivers import module
 from harness.process import install_cleanup, stop_all
 from harness.swift import SwiftServer
-from storage_drivers.swift import SwiftDriver
+
+SwiftDriver = module("swift").SwiftDriver
 
 MIB = 1024 * 1024
 TARGET_GROWTH_MIB = 64

@@ -181,9 +181,9 @@ def shared_settings():
 
 def bucket_driver(settings, bucket, **options):
     """An S3 driver on ``bucket`` of the server of ``settings``, outside any backend."""
-    from storage_drivers.s3 import S3Driver
+    from .drivers import module
 
-    return S3Driver(
+    return module("s3").S3Driver(
         bucket,
         endpoint_url=settings["endpoint_url"],
         region=settings["region"],

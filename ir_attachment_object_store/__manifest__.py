@@ -8,7 +8,6 @@
     "license": "AGPL-3",
     "author": "Object Storage Suite contributors",
     "depends": ["storage_backend"],
-    "external_dependencies": {"python": ["storage_drivers"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron.xml",

@@ -22,7 +22,7 @@ from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
 
-from storage_drivers import StorageError
+from odoo.addons.storage_backend.storage_drivers import StorageError
 
 from .tools.upload_batch import upload_pool
 

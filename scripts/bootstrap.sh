@@ -58,7 +58,6 @@ if [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
     [ -f "$ODOO_SRC/requirements.txt" ] && constraints=(-c "$ODOO_SRC/requirements.txt")
     "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt" \
         "${constraints[@]}"
-    "$VENV/bin/pip" install -q --no-build-isolation --no-deps -e "$ROOT"
     echo "$stamp" >"$VENV/.stamp"
 fi
 

@@ -9,7 +9,7 @@
     "author": "Object Storage Suite contributors",
     "maintainers": [],
     "depends": ["base"],
-    "external_dependencies": {"python": ["fs", "storage_drivers"]},
+    "external_dependencies": {"python": ["fs"]},
     "data": [
         "security/ir.model.access.csv",
         "data/storage_backend_data.xml",

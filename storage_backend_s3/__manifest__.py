@@ -9,7 +9,7 @@
     "author": "Object Storage Suite contributors",
     "maintainers": [],
     "depends": ["storage_backend"],
-    "external_dependencies": {"python": ["boto3", "storage_drivers"]},
+    "external_dependencies": {"python": ["boto3"]},
     "data": ["views/storage_backend_views.xml"],
     "assets": {
         "web.assets_tests": ["storage_backend_s3/static/tests/tours/*.js"],

@@ -9,7 +9,7 @@
     "author": "Object Storage Suite contributors",
     "maintainers": [],
     "depends": ["storage_backend"],
-    "external_dependencies": {"python": ["python-swiftclient", "storage_drivers"]},
+    "external_dependencies": {"python": ["python-swiftclient"]},
     "data": ["views/storage_backend_views.xml"],
     "installable": True,
 }

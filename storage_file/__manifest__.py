@@ -8,7 +8,6 @@
     "author": "Object Storage Suite contributors",
     "maintainers": [],
     "depends": ["storage_backend"],
-    "external_dependencies": {"python": ["storage_drivers"]},
     "data": [
         "security/ir.model.access.csv",
         "security/storage_file_security.xml",

@@ -12,7 +12,7 @@ import hashlib
 import io
 import tempfile
 
-from storage_drivers.streams import DEFAULT_CHUNK_SIZE, iter_chunks
+from odoo.addons.storage_backend.storage_drivers.streams import DEFAULT_CHUNK_SIZE, iter_chunks
 
 HEAD_SIZE = 4096  # enough to sniff a mimetype
 

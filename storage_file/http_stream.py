@@ -9,7 +9,7 @@ from werkzeug.wsgi import wrap_file
 
 from odoo.http import Response, Stream, request
 
-from storage_drivers.streams import DEFAULT_CHUNK_SIZE
+from odoo.addons.storage_backend.storage_drivers.streams import DEFAULT_CHUNK_SIZE
 
 
 def content_disposition(name, as_attachment):

@@ -9,7 +9,7 @@
     "author": "Object Storage Suite contributors",
     "maintainers": [],
     "depends": ["storage_backend"],
-    "external_dependencies": {"python": ["cryptography", "storage_drivers"]},
+    "external_dependencies": {"python": ["cryptography"]},
     "data": [
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",

@@ -5,8 +5,11 @@ import os
 
 import pytest
 
+from harness import drivers
 from harness.ftp import FTPServer
 from harness.swift import SwiftServer
+
+drivers.load()  # the tests import the driver layer as ``storage_drivers``
 
 
 @pytest.fixture(scope="session")

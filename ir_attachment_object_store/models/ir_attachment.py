@@ -28,7 +28,12 @@ import psycopg2
 from odoo import _, api, models, tools
 from odoo.exceptions import AccessError, UserError
 
-from storage_drivers import ObjectExists, ObjectNotFound, StorageError, StorageUnavailable
+from odoo.addons.storage_backend.storage_drivers import (
+    ObjectExists,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
 
 from ..tools.checklist import ObjectChecklist
 from ..tools.migration import AttachmentMigration

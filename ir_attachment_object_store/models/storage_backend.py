@@ -2,7 +2,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from storage_drivers import PrefixDriver
+from odoo.addons.storage_backend.storage_drivers import PrefixDriver
 
 
 class StorageBackend(models.Model):

@@ -11,7 +11,7 @@ ever written or deleted there.
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from storage_drivers import ObjectNotFound, StorageError
+from odoo.addons.storage_backend.storage_drivers import ObjectNotFound, StorageError
 
 from .object_keys import remote_fname
 from .progress import Progress

@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import hashlib
 
-from storage_drivers.streams import ReadStream
+from odoo.addons.storage_backend.storage_drivers.streams import ReadStream
 
 
 class HashingReader(ReadStream):

@@ -25,8 +25,13 @@ from psycopg2.extras import execute_values
 from odoo import _
 from odoo.exceptions import UserError
 
-from storage_drivers import ObjectExists, ObjectNotFound, StorageError, StorageUnavailable
-from storage_drivers.streams import copy_stream
+from odoo.addons.storage_backend.storage_drivers import (
+    ObjectExists,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
+from odoo.addons.storage_backend.storage_drivers.streams import copy_stream
 
 from .hashing import HashingReader
 from .object_keys import content_key, remote_fname, split_fname

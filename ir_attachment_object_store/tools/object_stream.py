@@ -4,7 +4,7 @@
 from odoo.http import Response, Stream, request
 from odoo.tools._vendor.send_file import send_file as _send_file
 
-from storage_drivers.streams import ReadStream
+from odoo.addons.storage_backend.storage_drivers.streams import ReadStream
 
 
 class _LazyReader(ReadStream):

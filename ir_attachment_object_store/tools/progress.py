@@ -2,7 +2,7 @@
 import time
 from dataclasses import dataclass, field
 
-from storage_drivers.progress import human_bytes, human_duration
+from odoo.addons.storage_backend.storage_drivers.progress import human_bytes, human_duration
 
 
 @dataclass

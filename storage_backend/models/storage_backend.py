@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config, format_datetime, human_size
 
-from storage_drivers import (
+from ..storage_drivers import (
     FSURLDriver,
     InvalidKey,
     LocalDriver,

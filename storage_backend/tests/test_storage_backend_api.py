@@ -5,7 +5,7 @@ import os
 
 from odoo.exceptions import UserError
 
-from storage_drivers import ObjectExists, ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers import ObjectExists, ObjectNotFound
 
 from .common import StorageBackendCase
 

@@ -2,8 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from storage_drivers import ConfigError
-from storage_drivers.s3 import ACLS, MIB, MIN_PART_SIZE, S3Driver
+from odoo.addons.storage_backend.storage_drivers import ConfigError
+from odoo.addons.storage_backend.storage_drivers.s3 import ACLS, MIB, MIN_PART_SIZE, S3Driver
 
 SECRET_FIELDS = {"aws_secret_access_key", "aws_session_token"}
 

@@ -2,8 +2,8 @@
 import io
 import urllib.request
 
-from storage_drivers import ObjectExists, ObjectNotFound
-from storage_drivers.s3 import bucket_safe
+from odoo.addons.storage_backend.storage_drivers import ObjectExists, ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers.s3 import bucket_safe
 
 from .common import S3BackendCase
 

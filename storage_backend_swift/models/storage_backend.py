@@ -2,7 +2,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from storage_drivers.swift import SwiftDriver, check_container_name
+from odoo.addons.storage_backend.storage_drivers.swift import SwiftDriver, check_container_name
 
 MIB = 1024 * 1024
 DEFAULT_CONTAINER = "{prefix}-{db}"

@@ -5,8 +5,8 @@ from unittest.mock import patch
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
-from storage_drivers import ObjectNotFound
-from storage_drivers.swift import SwiftDriver
+from odoo.addons.storage_backend.storage_drivers import ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers.swift import SwiftDriver
 
 from .common import SwiftBackendCase
 

@@ -24,9 +24,8 @@ import odoo
 from odoo.cli import Command
 from odoo.tools import human_size
 
+from odoo.addons.storage_backend.storage_drivers import StorageError
 from odoo.addons.storage_backend.tools.cli import parse_action, single_database
-
-from storage_drivers import StorageError
 
 from ..tools.naming import group_backups
 from ..tools.restore import Restore

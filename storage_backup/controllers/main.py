@@ -6,7 +6,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from odoo import http
 from odoo.http import Response, content_disposition, request
 
-from storage_drivers import StorageError
+from odoo.addons.storage_backend.storage_drivers import StorageError
 
 _logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024

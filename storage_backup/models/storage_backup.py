@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import human_size
 
-from storage_drivers import ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers import ObjectNotFound
 
 from ..tools.restore import Restore
 

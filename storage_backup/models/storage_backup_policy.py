@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import human_size
 
-from storage_drivers import InvalidKey, StorageError, validate_prefix
+from odoo.addons.storage_backend.storage_drivers import InvalidKey, StorageError, validate_prefix
 
 from ..tools import naming
 from ..tools.backup_run import BackupRun, BackupSettings

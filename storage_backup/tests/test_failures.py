@@ -7,8 +7,9 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tools import config, mute_logger
 
+from odoo.addons.storage_backend.storage_drivers import StorageError
+
 from harness.seaweedfs import SeaweedFS, created_bucket
-from storage_drivers import StorageError
 
 from ..models.storage_backup_policy import DATABASE_PARAM
 from ..tools.restore import DatabaseExists

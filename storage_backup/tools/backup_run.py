@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import timezone
 
-from storage_drivers import IntegrityError, StorageError
+from odoo.addons.storage_backend.storage_drivers import IntegrityError, StorageError
 
 from . import naming
 from .archive import ArchiveStats, write_archive

@@ -5,7 +5,7 @@ import collections
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from storage_drivers import ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers import ObjectNotFound
 
 # ``<backend code>://<key>``, as ir_attachment_object_store names remote files
 REMOTE_FNAME = re.compile(r"^(?P<code>[a-z][a-z0-9_]{0,31})://(?P<key>.+)$")

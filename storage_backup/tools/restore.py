@@ -27,8 +27,8 @@ from odoo.service import db as db_service
 from odoo.sql_db import db_connect
 from odoo.tools import config, exec_pg_environ, find_pg_tool
 
-from storage_drivers import ObjectExists, validate_key
-from storage_drivers.streams import ReadStream
+from odoo.addons.storage_backend.storage_drivers import ObjectExists, validate_key
+from odoo.addons.storage_backend.storage_drivers.streams import ReadStream
 
 from .objects import REMOTE_FNAME
 from .streams import BackupError, HashingReader

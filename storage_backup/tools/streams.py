@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 
-from storage_drivers.streams import ReadStream
+from odoo.addons.storage_backend.storage_drivers.streams import ReadStream
 
 PIPE_BUFFER = 1024 * 1024
 

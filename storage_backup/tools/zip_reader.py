@@ -11,7 +11,7 @@ CRC and size are checked.
 import struct
 import zlib
 
-from storage_drivers.streams import ReadStream
+from odoo.addons.storage_backend.storage_drivers.streams import ReadStream
 
 from .streams import BackupError
 

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import str2bool
 
-from storage_drivers import ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers import ObjectNotFound
 
 from ..http_stream import stream_response
 

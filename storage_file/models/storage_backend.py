@@ -4,7 +4,7 @@ from urllib.parse import quote, urlsplit
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from storage_drivers import PrefixDriver
+from odoo.addons.storage_backend.storage_drivers import PrefixDriver
 
 
 class StorageBackend(models.Model):

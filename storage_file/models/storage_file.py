@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import human_size, mute_logger
 from odoo.tools.mimetypes import guess_mimetype, neuter_mimetype
 
-from storage_drivers import ObjectExists, ObjectNotFound
+from odoo.addons.storage_backend.storage_drivers import ObjectExists, ObjectNotFound
 
 from ..content import Content
 

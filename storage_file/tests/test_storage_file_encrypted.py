@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from odoo.tests.common import tagged
 
-from storage_drivers.master_keys import generate_key
+from odoo.addons.storage_backend.storage_drivers.master_keys import generate_key
 
 from . import test_storage_file, test_storage_file_gc, test_storage_file_http
 

@@ -113,7 +113,7 @@ class TestStorageFileGC(StorageFileCase):
         server.kill()
         failed = set()
         with (
-            mute_logger("storage_drivers.base"),
+            mute_logger("odoo.addons.storage_backend.storage_drivers.base"),
             self.assertLogs("odoo.addons.storage_file.models.storage_file", "WARNING") as logs,
         ):
             self.Files._gc_storage_files_unsafe(failed=failed)

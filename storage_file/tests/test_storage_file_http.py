@@ -124,7 +124,7 @@ class TestStorageFileHttp(StorageFileHttpCase):
         storage_file = self.new_file(b"remote", name="remote.txt", backend=remote)
         server.kill()
         with (
-            mute_logger("storage_drivers.base"),
+            mute_logger("odoo.addons.storage_backend.storage_drivers.base"),
             self.assertLogs("odoo.addons.storage_file.controllers.main", "WARNING") as logs,
         ):
             self.assertEqual(self.get(storage_file.internal_url).status_code, 503)

@@ -4,8 +4,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from storage_drivers.encryption import EncryptingDriver
-from storage_drivers.rewrap import rewrap_all
+from odoo.addons.storage_backend.storage_drivers.encryption import EncryptingDriver
+from odoo.addons.storage_backend.storage_drivers.rewrap import rewrap_all
 
 _logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 
-from storage_drivers import ConfigError
-from storage_drivers.master_keys import LocalMasterKeys
+from odoo.addons.storage_backend.storage_drivers import ConfigError
+from odoo.addons.storage_backend.storage_drivers.master_keys import LocalMasterKeys
 
 SECTION = "storage_keymanager"
 SETTINGS = ("key_provider", "master_keys", "current_master_key")

@@ -2,9 +2,8 @@
 import os
 from unittest.mock import patch
 
+from odoo.addons.storage_backend.storage_drivers.master_keys import generate_key
 from odoo.addons.storage_backend.tests.common import StorageBackendCase
-
-from storage_drivers.master_keys import generate_key
 
 MATERIAL = {key_id: generate_key() for key_id in ("k1", "k2")}
 SECRET = b"Payroll 2025: J. Smith 4,200.00 EUR, IBAN DE89 3704 0044 0532 0130 00. "

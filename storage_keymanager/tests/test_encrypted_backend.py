@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
 
-from storage_drivers.envelope import MAGIC
+from odoo.addons.storage_backend.storage_drivers.envelope import MAGIC
 
 from .common import SECRET, KeyManagerCase
 

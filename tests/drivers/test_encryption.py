@@ -193,6 +193,8 @@ def test_a_killed_rewrap_is_resumed(tmp_path):
 
 REWRAP_CHILD = """
 import logging, os, sys
+from harness import drivers
+drivers.load()
 from storage_drivers import LocalDriver
 from storage_drivers.encryption import EncryptingDriver
 from storage_drivers.master_keys import LocalMasterKeys

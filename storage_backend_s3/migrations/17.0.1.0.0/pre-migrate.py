@@ -8,7 +8,7 @@ selection value that disappears would otherwise be reset).
 
 from odoo.tools.sql import column_exists
 
-from storage_drivers.s3 import ACLS
+from odoo.addons.storage_backend.storage_drivers.s3 import ACLS
 
 
 def migrate(cr, version):
