@@ -103,6 +103,21 @@ class IrAttachment(models.Model):
         params.set_param(OWNER_PARAM, dbname)
 
     @api.model
+    def _object_store_claim_space(self):
+        """Declare that this database's objects are in its own space (restored
+        there, for instance): nothing is read or copied from another
+        database's space any more."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(OWNER_PARAM, self.env.cr.dbname)
+        params.set_param(COPY_SOURCE_PARAM, False)
+
+    @api.model
+    def _object_store_copy_source(self):
+        """The database whose space this copy still reads its objects from
+        until they are copied into its own, or False."""
+        return self.env["ir.config_parameter"].sudo().get_param(COPY_SOURCE_PARAM) or False
+
+    @api.model
     def _object_store_spaces_to_purge(self):
         """``[(label, driver)]`` of this database's spaces, to empty when it is dropped."""
         backends = (
@@ -348,7 +363,7 @@ class IrAttachment(models.Model):
         backend = self._object_store_backend(code)
         error = None
         if backend:
-            copy_source = self.env["ir.config_parameter"].sudo().get_param(COPY_SOURCE_PARAM)
+            copy_source = self._object_store_copy_source()
             for dbname in [None, copy_source] if copy_source else [None]:
                 try:
                     return backend._attachment_driver(dbname).open(key)

@@ -22,3 +22,10 @@ class StorageBackend(models.Model):
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"default_backend_id": self.id}
         return action
+
+    def _backup_object_space(self):
+        """The driver of this database's attachment space on this backend,
+        where a restore puts the attachment objects of a backup, or None when
+        attachments are not stored on backends (see storage_backup_object_store)."""
+        self.ensure_one()
+        return None

@@ -20,7 +20,6 @@ _logger = logging.getLogger(__name__)
 
 # the database this one's policies were made for; another name means a copy
 DATABASE_PARAM = "storage_backup.database"
-OBJECT_STORE_COPY_SOURCE = "ir_attachment_object_store.copy_source"
 INTERVALS = {
     "minutes": lambda count: relativedelta(minutes=count),
     "hours": lambda count: relativedelta(hours=count),
@@ -73,12 +72,6 @@ class StorageBackupPolicy(models.Model):
         help="The zip can also be restored by Odoo's database manager. The custom dump "
         "(pg_dump --format=c) is smaller and faster, for databases whose files are on "
         "storage backends.",
-    )
-    include_objects = fields.Boolean(
-        string="Include attachment objects",
-        tracking=True,
-        help="Also save the attachment files this database stores on storage backends. "
-        "A restore puts them into the new database's own space.",
     )
     verify_read_back = fields.Boolean(
         string="Verify by reading back",
@@ -305,6 +298,8 @@ class StorageBackupPolicy(models.Model):
 
     def _make_backup(self, now):
         backend = self.backend_id.sudo()
+        # a hook: None here, filled in by storage_backup_object_store
+        object_drivers = self._backup_object_drivers()  # pylint: disable=assignment-from-none
         settings = BackupSettings(
             dbname=self.env.cr.dbname,
             backup_format=self.backup_format,
@@ -312,7 +307,7 @@ class StorageBackupPolicy(models.Model):
             filestore=self.env["ir.attachment"]._filestore()
             if self.backup_format == "zip"
             else None,
-            include_objects=self.include_objects,
+            include_objects=object_drivers is not None,
             verify_read_back=self.verify_read_back,
             encrypted=bool(backend._effective_values().get("encrypt_files")),
             label=self.name,
@@ -322,7 +317,7 @@ class StorageBackupPolicy(models.Model):
             return BackupRun(
                 backend._get_driver(),
                 settings,
-                object_drivers=self._object_drivers() if self.include_objects else None,
+                object_drivers=object_drivers,
                 now=now,
             ).run()
 
@@ -333,36 +328,12 @@ class StorageBackupPolicy(models.Model):
         prefix = (self.prefix or "").replace("{db}", dbname).strip("/")
         return f"{prefix}/" if prefix else ""
 
-    @api.model
-    def _object_drivers(self):
-        """``{code: [drivers]}`` of the attachment spaces of this database
-        (ir_attachment_object_store), then of the original while a copied
-        database's objects are still being copied."""
-        backends = self.env["storage.backend"].sudo().with_context(active_test=False)
-        if not hasattr(backends, "_attachment_driver"):
-            return {}
-        # the backends that attachments name (a backup's snapshot, taken next,
-        # can only name more if one is created meanwhile: counted as missing)
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT split_part(store_fname, '://', 1)
-              FROM ir_attachment
-             WHERE position('://' in store_fname) > 0
-            """
-        )
-        backends = backends.search([("code", "in", [code for (code,) in self.env.cr.fetchall()])])
-        copy_source = self.env["ir.config_parameter"].sudo().get_param(OBJECT_STORE_COPY_SOURCE)
-        drivers = {}
-        for backend in backends:
-            try:
-                spaces = [backend._attachment_driver()]
-                if copy_source:
-                    spaces.append(backend._attachment_driver(copy_source))
-            except (StorageError, UserError) as error:
-                _logger.warning("Backup: backend %s is unusable: %s", backend.code, error)
-                continue
-            drivers[backend.code] = spaces
-        return drivers
+    def _backup_object_drivers(self):
+        """The attachment objects this policy saves beside the database:
+        ``{backend code: [drivers to read them from, in turn]}``, or None when
+        it saves none. Attachments on backends are ir_attachment_object_store's;
+        the bridge addon storage_backup_object_store fills this in."""
+        return None
 
     # -- results and alerts ---------------------------------------------------------------
 

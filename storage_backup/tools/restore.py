@@ -39,8 +39,10 @@ _logger = logging.getLogger(__name__)
 DBNAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")  # the database manager's
 CHUNK = 1024 * 1024
 BUFFERED_OBJECT = 8 * 1024 * 1024  # smaller objects are uploaded from memory (retryable)
-OBJECT_STORE_OWNER = "ir_attachment_object_store.database"
-OBJECT_STORE_COPY_SOURCE = "ir_attachment_object_store.copy_source"
+# set in a restored database before its registry first loads, when its
+# attachment objects are restored into its own space (read by the bridge addon
+# storage_backup_object_store, which then reads nothing from the original's)
+RESTORED_OBJECTS_PARAM = "storage_backup.restored_objects"
 
 
 class DatabaseExists(BackupError):
@@ -190,10 +192,9 @@ class Restore:
             self._registry = Registry.new(self.dbname)
         return self._registry
 
-    def _claim_object_space(self):
-        """Objects restored into this database's own space are read from there:
-        the copied-database check of ir_attachment_object_store then has
-        nothing to copy from the original's space."""
+    def _mark_restored_objects(self):
+        """Tell the restored database, before its registry loads, that its
+        attachment objects are being restored into its own space."""
         with contextlib.closing(db_connect(self.dbname).cursor()) as cr:
             cr.execute("SELECT 1 FROM pg_tables WHERE tablename = 'ir_config_parameter'")
             if cr.fetchone():
@@ -202,19 +203,15 @@ class Restore:
                     INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)
                     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
                     """,
-                    [OBJECT_STORE_OWNER, self.dbname],
+                    [RESTORED_OBJECTS_PARAM, self.dbname],
                 )
-                # the backup read objects still being copied from there: all are here now
-                cr.execute(
-                    "DELETE FROM ir_config_parameter WHERE key = %s", [OBJECT_STORE_COPY_SOURCE]
-                )
-                # before the registry loads: its copied-database check reads it
+                # before the registry loads: what it does when loading depends on it
                 cr.commit()  # pylint: disable=invalid-commit
 
     def _driver(self, code):
         if code not in self._drivers:
             if self._registry is None:
-                self._claim_object_space()
+                self._mark_restored_objects()
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 backend = (
@@ -222,12 +219,13 @@ class Restore:
                     .with_context(active_test=False)
                     .search([("code", "=", code)], limit=1)
                 )
-                if not backend or not hasattr(backend, "_attachment_driver"):
+                driver = backend._backup_object_space() if backend else None
+                if driver is None:
                     raise BackupError(
                         f"the backup holds objects of backend {code!r}, which the restored "
                         "database does not have (or has no attachments on backends)"
                     )
-                self._drivers[code] = backend._attachment_driver()
+                self._drivers[code] = driver
         return self._drivers[code]
 
     def _store_object(self, name, member):
@@ -250,6 +248,7 @@ class Restore:
         registry = self.registry
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            env["ir.config_parameter"].set_param(RESTORED_OBJECTS_PARAM, False)
             if self.copy:
                 env["ir.config_parameter"].init(force=True)  # a new database uuid
             if self.neutralize:
