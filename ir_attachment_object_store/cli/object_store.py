@@ -4,6 +4,13 @@
 odoo-bin --addons-path=... object-store migrate -c odoo.conf -d DB --to CODE|file|db
          [--transfers 8] [--batch-size 200] [--dry-run] [--remove-local] [--verify-read]
 odoo-bin --addons-path=... object-store gc -c odoo.conf -d DB
+odoo-bin --addons-path=... object-store detect -c odoo.conf -d DB
+odoo-bin --addons-path=... object-store adopt -c odoo.conf -d DB [--to CODE]
+         [--transfers 8] [--batch-size 200] [--dry-run] [--verify-read]
+
+``detect`` finds the files other object-storage addons left (camptocamp,
+OCA fs_attachment, Catalyst) and reads them where they are; ``adopt``
+rewrites them to this suite's layout (default: on the attachment location).
 """
 
 import logging
@@ -12,13 +19,15 @@ import time
 
 import odoo
 from odoo.cli import Command
+from odoo.exceptions import UserError
 
 from odoo.addons.storage_backend.tools.cli import parse_action, single_database
 
+from ..tools.adoption import AttachmentAdoption
 from ..tools.migration import AttachmentMigration, MigrationStopped
 
 _logger = logging.getLogger(__name__)
-ACTIONS = ("migrate", "gc")
+ACTIONS = ("migrate", "gc", "detect", "adopt")
 
 
 class ObjectStore(Command):
@@ -30,7 +39,11 @@ class ObjectStore(Command):
         action, args, group = parse_action(
             self, args, ACTIONS, "-c CONFIG -d DATABASE [options]", "Attachment migration"
         )
-        group.add_option("--to", dest="target", help="backend code, 'file' or 'db'")
+        group.add_option(
+            "--to",
+            dest="target",
+            help="backend code, 'file' or 'db' (adopt: a backend, default the location)",
+        )
         # not --workers: Odoo's own option (HTTP worker processes)
         group.add_option("--transfers", type="int", help="concurrent transfers (8)")
         group.add_option(
@@ -57,9 +70,14 @@ class ObjectStore(Command):
             if action == "gc":
                 env["ir.attachment"]._gc_object_store()
                 return
-            self._migrate(env, options)
+            if action == "detect":
+                for line in env["ir.attachment"]._object_store_detect_sources():
+                    sys.stderr.write(f"{line}\n")
+                cr.commit()
+                return
+            self._migrate(env, options, adopt=action == "adopt")
 
-    def _migrate(self, env, options):
+    def _migrate(self, env, options, adopt=False):
         last = [0.0]
 
         def report(progress):
@@ -67,17 +85,21 @@ class ObjectStore(Command):
                 last[0] = time.monotonic()
                 sys.stderr.write(f"  {progress.summary()}\n")
 
-        migration = AttachmentMigration(
-            env,
-            options.target,
-            # Odoo's parser drops the defaults of added options
-            workers=options.transfers or 8,
-            batch_size=options.batch_size or 200,
-            dry_run=options.dry_run,
-            remove_local=options.remove_local,
-            verify_read=options.verify_read,
-            report=report,
-        )
+        engine = AttachmentAdoption if adopt else AttachmentMigration
+        try:
+            migration = engine(
+                env,
+                options.target,
+                # Odoo's parser drops the defaults of added options
+                workers=options.transfers or 8,
+                batch_size=options.batch_size or 200,
+                dry_run=options.dry_run,
+                remove_local=options.remove_local,
+                verify_read=options.verify_read,
+                report=report,
+            )
+        except UserError as error:
+            sys.exit(str(error))
         try:
             progress = migration.run()
         except KeyboardInterrupt:
@@ -88,6 +110,6 @@ class ObjectStore(Command):
         verb = "would move" if options.dry_run else "moved"
         sys.stderr.write(f"{verb}: {progress.summary()}\n")
         for error in progress.errors:
-            sys.stderr.write(f"  failed: {error}\n")
+            sys.stderr.write(f"  {'unreadable or not copied' if adopt else 'failed'}: {error}\n")
         if progress.failed_count:
             sys.exit(1)

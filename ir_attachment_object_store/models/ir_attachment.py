@@ -36,9 +36,22 @@ from odoo.addons.storage_backend.storage_drivers import (
 )
 
 from ..tools.checklist import ObjectChecklist
+from ..tools.detection import SourceDetection
 from ..tools.migration import AttachmentMigration
-from ..tools.object_keys import content_key, lock_id, remote_fname, split_fname
-from ..tools.parameters import COPY_SOURCE_PARAM, KEEP_IN_DB_PARAM, OWNER_PARAM
+from ..tools.object_keys import (
+    FLAT_NAME,
+    content_key,
+    local_candidates,
+    lock_id,
+    remote_fname,
+    split_fname,
+)
+from ..tools.parameters import (
+    COPY_SOURCE_PARAM,
+    DETECTED_TYPES_PARAM,
+    KEEP_IN_DB_PARAM,
+    OWNER_PARAM,
+)
 from ..tools.upload_batch import UploadBatch, upload_pool
 
 _logger = logging.getLogger(__name__)
@@ -50,6 +63,7 @@ DEFAULT_KEEP_IN_DB = {
     "text/javascript": 0,
     "image/": 51200,
 }
+FOREIGN = object()  # marks another addon's backend in the collector
 FALLBACK_LOG_INTERVAL = 600  # seconds between two "served from disk" warnings
 _fallback_logged = {}
 
@@ -65,7 +79,31 @@ class IrAttachment(models.Model):
     def _register_hook(self):
         res = super()._register_hook()
         self._object_store_check_copied_database()
+        self._object_store_detect_on_change()
         return res
+
+    def _object_store_detect_on_change(self):
+        """Look for other addons' files when this addon (or a backend type) is installed.
+
+        Installing storage_backend_s3 after this addon makes camptocamp's or
+        fs_attachment's S3 files readable: the detection runs again then.
+        """
+        field = self.env["storage.backend"]._fields["backend_type"]
+        types = ",".join(sorted(dict(field._description_selection(self.env))))
+        params = self.env["ir.config_parameter"].sudo()
+        if params.get_param(DETECTED_TYPES_PARAM) == types:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._object_store_detect_sources()
+                params.set_param(DETECTED_TYPES_PARAM, types)
+        except Exception:  # the server must start; the detection can be run again
+            _logger.exception("The detection of other addons' files failed")
+
+    @api.model
+    def _object_store_detect_sources(self):
+        """Read the files of other object-storage addons where they are; the report."""
+        return SourceDetection(self.env).run()
 
     def _object_store_check_copied_database(self):
         """Notice that this database is a copy (duplicate, restore) of another.
@@ -128,6 +166,8 @@ class IrAttachment(models.Model):
         )
         spaces = []
         for backend in backends:
+            if backend._is_foreign_reader():  # another addon's files: never ours to delete
+                continue
             with contextlib.suppress(StorageError, UserError):  # misconfigured: nothing to do
                 spaces.append((backend.display_name, backend._attachment_driver()))
         return spaces
@@ -159,12 +199,27 @@ class IrAttachment(models.Model):
         return backend.search([("code", "=", code)], limit=1).id
 
     @api.model
+    @tools.ormcache()
+    def _object_store_flat_backend_id(self):
+        """The backend holding Catalyst's flat ``<sha1>`` objects, if any."""
+        backend = self.env["storage.backend"].sudo().with_context(active_test=False)
+        return backend.search([("adopted_layout", "=", "catalyst")], limit=1).id
+
+    @api.model
     def _object_store_location_backend(self):
         """The backend new files go to, or empty when the location is file or db."""
         location = self._storage()
         backend = self._object_store_backend(location)
         if location not in ("file", "db") and not backend:
             raise UserError(_("The attachment location %r names no storage backend.", location))
+        if backend and backend._is_foreign_reader():
+            raise UserError(
+                _(
+                    "The attachment location %r names a backend that only reads another "
+                    "addon's files; choose a backend of this suite.",
+                    location,
+                )
+            )
         return backend
 
     @api.model
@@ -255,6 +310,8 @@ class IrAttachment(models.Model):
         code, __ = split_fname(fname)
         if not code:
             return super()._file_delete(fname)
+        if self._object_store_is_foreign(code):
+            return  # another addon's object: never deleted by this suite
         batch = self.env.context.get("object_store_batch")
         if batch is not None:
             batch.deleted.add(fname)
@@ -301,11 +358,34 @@ class IrAttachment(models.Model):
         if code:
             return self._object_store_read(code, key)
         if not os.path.exists(self._full_path(fname)):
-            backend = self._object_store_backend()
-            with contextlib.suppress(ObjectNotFound, StorageUnavailable):
-                if backend:
+            for backend in self._object_store_plain_backends(fname):
+                with contextlib.suppress(ObjectNotFound, StorageUnavailable):
                     return backend._attachment_driver().get(fname)
+            for candidate in local_candidates(fname)[1:]:
+                if os.path.isfile(self._full_path(candidate)):
+                    return super()._file_read(candidate)
         return super()._file_read(fname)
+
+    @api.model
+    def _object_store_plain_backends(self, fname):
+        """Backends that may hold a plain (filestore-like) name missing on disk.
+
+        Catalyst's flat ``<sha1>`` names live on its backend; other plain names
+        may have been stored on the current location by another addon.
+        """
+        backends = self.env["storage.backend"].sudo()
+        if FLAT_NAME.match(fname or "") and self._object_store_flat_backend_id():
+            backends |= backends.browse(self._object_store_flat_backend_id())
+        location = self._storage()
+        if location not in ("file", "db"):
+            backends |= self._object_store_backend(location)
+        return backends.filtered(lambda backend: not backend._is_foreign_reader())
+
+    @api.model
+    def _object_store_is_foreign(self, code):
+        """Whether ``code://`` names are another addon's files read where they are."""
+        backend = self._object_store_backend(code)
+        return bool(backend) and backend._is_foreign_reader()
 
     @api.depends("store_fname", "db_datas")
     def _compute_raw(self):
@@ -364,15 +444,18 @@ class IrAttachment(models.Model):
         error = None
         if backend:
             copy_source = self._object_store_copy_source()
+            if backend._is_foreign_reader():
+                copy_source = None  # the same objects for every copy
             for dbname in [None, copy_source] if copy_source else [None]:
                 try:
                     return backend._attachment_driver(dbname).open(key)
                 except (ObjectNotFound, StorageUnavailable) as caught:
                     error = caught
-        local_path = self._full_path(key)
-        if os.path.isfile(local_path):
-            self._object_store_log_fallback(code, error or _("unknown backend"))
-            return open(local_path, "rb")
+        for candidate in local_candidates(key):
+            local_path = self._full_path(candidate)
+            if os.path.isfile(local_path):
+                self._object_store_log_fallback(code, error or _("unknown backend"))
+                return open(local_path, "rb")
         if isinstance(error, StorageUnavailable):
             raise UserError(
                 _(
@@ -409,9 +492,10 @@ class IrAttachment(models.Model):
         code, key = split_fname(self.store_fname)
         if code:
             return code, key
-        backend = self._object_store_backend()
-        if backend and not os.path.exists(self._full_path(self.store_fname)):
-            return backend.code, self.store_fname
+        if not os.path.exists(self._full_path(self.store_fname)):
+            backends = self._object_store_plain_backends(self.store_fname)
+            if backends:
+                return backends[0].code, self.store_fname
         return None
 
     # -- garbage collection -------------------------------------------------------
@@ -529,10 +613,15 @@ class IrAttachment(models.Model):
         drivers = {}
         for code in {split_fname(fname)[0] for fname in fnames}:
             backend = self._object_store_backend(code).exists()
-            drivers[code] = backend._attachment_driver() if backend else None
+            if backend and backend._is_foreign_reader():
+                drivers[code] = FOREIGN  # another addon's objects are never deleted
+            else:
+                drivers[code] = backend._attachment_driver() if backend else None
 
         def delete(fname):
             code, key = split_fname(fname)
+            if drivers[code] is FOREIGN:
+                return fname
             if drivers[code] is None:
                 _logger.warning("object store gc: no backend %s for %s, forgotten", code, fname)
                 return fname

@@ -5,6 +5,7 @@ import time
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.adoption import AttachmentAdoption
 from ..tools.database_copy import DatabaseCopy
 from ..tools.migration import AttachmentMigration, MigrationStopped
 from ..tools.parameters import COPY_SOURCE_PARAM
@@ -25,11 +26,18 @@ class IrAttachmentMigration(models.Model):
     _order = "id desc"
 
     kind = fields.Selection(
-        [("move", "Move files"), ("copy", "Copy from the original database")],
+        [
+            ("move", "Move files"),
+            ("adopt", "Adopt other addons' files"),
+            ("copy", "Copy from the original database"),
+        ],
         default="move",
         required=True,
-        readonly=True,
-        help="Copies are made by themselves when this database is a copy of another one.",
+        help="Adopting rewrites the files another object-storage addon stored (read where "
+        "they are until then) to this suite's layout, on the chosen backend (default: the "
+        "attachment location); their objects are copied, server-side where possible, and "
+        "never deleted. Copies are made by themselves when this database is a copy of "
+        "another one.",
     )
     target = fields.Selection(
         selection="_selection_target",
@@ -88,13 +96,18 @@ class IrAttachmentMigration(models.Model):
         for job in self:
             if job.kind == "copy":
                 job.display_name = _("Copy attachments from %s", job.source_dbname)
+            elif job.kind == "adopt":
+                job.display_name = _("Adopt other addons' files to %s", job.target or "?")
             else:
                 job.display_name = _("Move attachments to %s", job.target or "?")
 
     @api.constrains("kind", "target")
     def _check_target(self):
+        # (an adoption goes to the attachment location by default)
         if any(job.kind == "move" and not job.target for job in self):
             raise UserError(_("Choose where to move the files."))
+        if any(job.kind == "copy" and not job.source_dbname for job in self):
+            raise UserError(_("Copies are made by themselves when a database is copied."))
 
     def action_start(self):
         for job in self:
@@ -124,7 +137,8 @@ class IrAttachmentMigration(models.Model):
                 should_stop=should_stop,
                 position=self.copy_position or {},
             )
-        return AttachmentMigration(
+        engine = AttachmentAdoption if self.kind == "adopt" else AttachmentMigration
+        return engine(
             self.env,
             self.target,
             workers=self.workers,

@@ -1,14 +1,35 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
+import logging
 
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
+from ..tools.detection import CATALYST_PARAM, SourceDetection
 from ..tools.parameters import KEEP_IN_DB_PARAM, LOCATION_PARAM
+
+_logger = logging.getLogger(__name__)
 
 
 class IrConfigParameter(models.Model):
     _inherit = "ir.config_parameter"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._object_store_follow_catalyst()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        self._object_store_follow_catalyst()
+        return result
+
+    def _object_store_follow_catalyst(self):
+        """Catalyst's JSON parameter configures backend ``openstack``, as it documents."""
+        if any(param.key == CATALYST_PARAM and param.value for param in self):
+            for line in SourceDetection(self.env)._catalyst_only():
+                _logger.info("%s", line)
 
     @api.constrains("key", "value")
     def _check_object_store_parameters(self):

@@ -1,8 +1,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.storage_backend.storage_drivers import PrefixDriver
+from odoo.addons.storage_backend.storage_drivers.spaces import SpacesDriver
+
+# camptocamp's names carry their bucket or container: the setting it fills
+SPACE_FIELDS = {"camptocamp_s3": "aws_bucket", "camptocamp_swift": "swift_container_exact"}
 
 
 class StorageBackend(models.Model):
@@ -51,19 +55,53 @@ class StorageBackend(models.Model):
             "context": {"default_target": self.code},
         }
 
+    @api.model
+    def action_detect_other_addons_files(self):
+        """Find other object-storage addons' files and read them where they are."""
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can look for other addons' files."))
+        report = self.env["ir.attachment"].sudo()._object_store_detect_sources()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Files of other addons"),
+                "message": "\n".join(report),
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def _attachment_driver(self, dbname=None):
         """The driver of database ``dbname``'s attachment space on this backend.
 
         Keys in it are those of ``store_fname`` (``ab/abcdef...``). Backends
         whose location does not depend on the database get a ``<db>/`` prefix,
         so that databases never share (and garbage-collect) each other's files.
+        A backend reading another addon's files has no space of its own: its
+        keys are those the other addon wrote, shared by every copy of the
+        database as they were before.
         """
         self.ensure_one()
+        if self._is_foreign_reader():
+            return self._get_driver()
         values = self._driver_values(dbname)
         driver = self._get_driver(dbname)
         if self._database_scoped(values):
             return driver
         return PrefixDriver(driver, values["dbname"])
+
+    def _build_driver(self, values):
+        field = SPACE_FIELDS.get(values.get("adopted_layout"))
+        if not field:
+            return super()._build_driver(values)
+        build = super()._build_driver
+        label = f"{self.display_name} (files of another addon)"
+
+        def driver_for(space):
+            return build(dict(values, directory_path="", **{field: space}))
+
+        return SpacesDriver(driver_for, label)
 
     def _is_used_by_attachments(self):
         self.ensure_one()

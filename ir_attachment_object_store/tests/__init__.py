@@ -8,3 +8,4 @@ from . import test_on_s3
 from . import test_on_swift
 from . import test_request_count
 from . import test_encrypted
+from . import test_adoption

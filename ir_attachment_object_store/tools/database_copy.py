@@ -43,13 +43,16 @@ class DatabaseCopy:
         self.position = dict(position or {})
 
     def _codes(self):
+        """Codes of the backends to copy from; another addon's files are read
+        where they are by every copy, as before."""
         self.env.cr.execute(
             """
             SELECT DISTINCT split_part(store_fname, '://', 1) FROM ir_attachment
             WHERE position('://' in store_fname) > 0
             """
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        codes = [row[0] for row in self.env.cr.fetchall()]
+        return [code for code in codes if not self.attachments._object_store_is_foreign(code)]
 
     def _keys(self, code, after):
         prefix = f"{code}://"
@@ -65,17 +68,21 @@ class DatabaseCopy:
 
     def run(self):
         progress = self.progress
+        codes = self._codes()
         self.env.cr.execute(
             """
             SELECT count(*), coalesce(sum(size), 0) FROM (
                 SELECT max(file_size) AS size FROM ir_attachment
-                WHERE position('://' in store_fname) > 0 GROUP BY store_fname
+                WHERE position('://' in store_fname) > 0
+                  AND split_part(store_fname, '://', 1) = ANY(%s)
+                GROUP BY store_fname
             ) AS objects
-            """
+            """,
+            [codes],
         )
         progress.total_count, progress.total_bytes = self.env.cr.fetchone()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="attachment-copy") as pool:
-            for code in self._codes():
+            for code in codes:
                 backend = self.attachments._object_store_backend(code)
                 if not backend:
                     _logger.warning("database copy: no backend %s; its files stay missing", code)

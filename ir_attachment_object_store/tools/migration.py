@@ -76,8 +76,14 @@ class AttachmentMigration:
     ):
         self.env = env
         self.attachments = env["ir.attachment"].sudo()
-        if target not in ("file", "db") and not self.attachments._object_store_backend(target):
-            raise UserError(_("No storage backend with code %r.", target))
+        if target not in ("file", "db"):
+            backend = self.attachments._object_store_backend(target)
+            if not backend:
+                raise UserError(_("No storage backend with code %r.", target))
+            if backend._is_foreign_reader():
+                raise UserError(
+                    _("Backend %r only reads another addon's files: move files elsewhere.", target)
+                )
         self.target = target
         self.workers = max(1, int(workers))
         self.batch_size = max(1, int(batch_size))

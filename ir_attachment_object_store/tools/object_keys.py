@@ -5,6 +5,8 @@ import hashlib
 import re
 
 REMOTE_FNAME = re.compile(r"^(?P<code>[a-z][a-z0-9_]{0,31})://(?P<key>.+)$")
+# Catalyst's odoo_openstack_storage named files by their bare sha1
+FLAT_NAME = re.compile(r"^[0-9a-f]{40}$")
 
 
 def split_fname(fname):
@@ -20,6 +22,14 @@ def remote_fname(code, key):
 def content_key(checksum):
     """Content-addressed key, laid out like the filestore: ``ab/abcdef...``."""
     return f"{checksum[:2]}/{checksum}"
+
+
+def local_candidates(key):
+    """Filestore names where a copy of ``key`` may be: itself and, for a bare
+    sha1, core's ``ab/<sha1>`` and older ``abc/<sha1>`` folders."""
+    if FLAT_NAME.match(key):
+        return [key, f"{key[:2]}/{key}", f"{key[:3]}/{key}"]
+    return [key]
 
 
 def lock_id(fname):

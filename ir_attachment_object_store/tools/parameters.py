@@ -7,3 +7,5 @@ KEEP_IN_DB_PARAM = "ir_attachment_object_store.keep_in_db"
 # database's objects are being copied, the database they are copied from
 OWNER_PARAM = "ir_attachment_object_store.database"
 COPY_SOURCE_PARAM = "ir_attachment_object_store.copy_source"
+# backend types seen by the last detection of other addons' files
+DETECTED_TYPES_PARAM = "ir_attachment_object_store.detected_types"

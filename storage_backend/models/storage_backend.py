@@ -26,6 +26,16 @@ from ..storage_drivers import (
 
 _logger = logging.getLogger(__name__)
 
+ADOPTED_LAYOUTS = [
+    ("camptocamp_s3", "camptocamp attachment_s3"),
+    ("camptocamp_swift", "camptocamp attachment_swift"),
+    ("fs_attachment", "OCA fs_attachment"),
+    ("oca_storage", "OCA storage_backend (16.0 and before)"),
+    ("catalyst", "Catalyst odoo_openstack_storage"),
+]
+# Layouts whose objects belong to the other addon: never written, never deleted.
+FOREIGN_READERS = ("camptocamp_s3", "camptocamp_swift", "fs_attachment")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # A URL typed in the UI must not reach the server's own disk: local paths
 # (osfs, zip, tar...) may only come from the server configuration.
@@ -76,6 +86,23 @@ class StorageBackend(models.Model):
     usage_free_bytes = fields.Float(string="Bytes free", readonly=True, digits=(20, 0))
     usage_date = fields.Datetime(string="Usage computed on", readonly=True)
     usage_display = fields.Char(string="Usage", compute="_compute_usage_display")
+    # Files another addon stored, read where they are until they are adopted
+    # (see ir_attachment_object_store's adoption). Set by the detection only.
+    adopted_layout = fields.Selection(
+        selection=ADOPTED_LAYOUTS,
+        string="Files of another addon",
+        readonly=True,
+        help="This backend reads files that another addon stored, where and as that "
+        "addon stored them. Such files are never deleted by this suite until they are "
+        "adopted (rewritten to this suite's layout).",
+    )
+    adopted_env = fields.Json(
+        string="Settings from the other addon's environment",
+        readonly=True,
+        groups="base.group_system",
+        help="Setting name -> environment variable the other addon read it from; "
+        "used when the setting is not set on the server for this backend.",
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "A storage backend with this code already exists."),
@@ -135,6 +162,36 @@ class StorageBackend(models.Model):
 
     def _server_env_secret_fields(self):
         return super()._server_env_secret_fields() | {"fs_url"}
+
+    def _server_env_raw(self):
+        """Our server settings, completed by those the adopted addon read from
+        the environment (e.g. camptocamp's ``AWS_SECRET_ACCESS_KEY``), so its
+        secrets stay out of the database as they were."""
+        raw = super()._server_env_raw()
+        adopted = self.sudo().adopted_env if self.id else None
+        if not adopted:
+            return raw
+        names = set(self._server_env_field_names())
+        for field, variable in adopted.items():
+            if field in names and field not in raw and variable in os.environ:
+                raw[field] = os.environ[variable]
+        return raw
+
+    def _server_env_stamp(self):
+        stamp = super()._server_env_stamp()
+        adopted = self.sudo().adopted_env if self.id else None
+        if not adopted:
+            return stamp
+        return (*stamp, tuple(sorted((v, os.environ.get(v)) for v in adopted.values())))
+
+    @api.constrains("adopted_env")
+    def _check_adopted_env(self):
+        for backend in self.sudo().filtered("adopted_env"):
+            if not isinstance(backend.adopted_env, dict) or not all(
+                isinstance(name, str) and ENV_NAME.match(name or "")
+                for name in backend.adopted_env.values()
+            ):
+                raise ValidationError(_("Invalid environment variable names."))
 
     @api.depends("backend_type", "directory_path", "fs_url", "code")
     def _compute_location(self):
@@ -201,8 +258,17 @@ class StorageBackend(models.Model):
     def _driver_values(self, dbname=None):
         """Everything a driver is built from; a change builds a new driver."""
         values = self._effective_values()
-        values.update(dbname=dbname or self.env.cr.dbname, data_dir=config["data_dir"])
+        values.update(
+            dbname=dbname or self.env.cr.dbname,
+            data_dir=config["data_dir"],
+            adopted_layout=self.adopted_layout,
+        )
         return values
+
+    def _is_foreign_reader(self):
+        """Whether this backend only reads another addon's files, as it stored them."""
+        self.ensure_one()
+        return self.adopted_layout in FOREIGN_READERS
 
     def _database_scoped(self, values=None):
         """Whether each database gets its own space on this backend.
@@ -238,6 +304,10 @@ class StorageBackend(models.Model):
         path = self._format_db(values.get("directory_path"), values)
         if os.path.isabs(path):  # only possible from the server configuration
             return path
+        if values.get("adopted_layout") in ("fs_attachment", "oca_storage"):
+            # where OCA's storage addons kept local files: <filestore>/storage/<directory>
+            filestore = os.path.join(values["data_dir"], "filestore", values["dbname"])
+            return os.path.join(filestore, "storage", path)
         return os.path.join(values["data_dir"], "storage", values["dbname"], path)
 
     def _build_driver_fs_url(self, values):

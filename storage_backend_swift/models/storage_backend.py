@@ -139,7 +139,16 @@ class StorageBackend(models.Model):
 
     @api.model
     def _swift_container_for(self, values, dbname):
-        """The container of database ``dbname``: the template, lowercased."""
+        """The container of database ``dbname``: the template, lowercased.
+
+        Files adopted from another addon name their container themselves
+        (``swift_container_exact``), case and all.
+        """
+        if values.get("swift_container_exact"):
+            try:
+                return check_container_name(values["swift_container_exact"])
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
         template = values.get("swift_container") or DEFAULT_CONTAINER
         try:
             name = template.format(prefix=values.get("swift_container_prefix") or "", db=dbname)
