@@ -28,13 +28,23 @@ SERVER_SIDE_COPY = ("S3Driver", "SwiftDriver")
 
 
 class AttachmentAdoption(AttachmentMigration):
-    """Rewrite adopted rows to backend ``target`` (default: the location)."""
+    """Rewrite adopted rows to backend ``target``.
+
+    By default, Catalyst's files go to its backend (their container), the
+    others to the attachment location.
+    """
 
     def __init__(self, env, target=None, **kwargs):
         attachments = env["ir.attachment"].sudo()
+        backends = env["storage.backend"].sudo().with_context(active_test=False)
+        self.flat_backend = backends.browse(attachments._object_store_flat_backend_id())
+        self.flat_target = target or self.flat_backend.code
         if not target:
             location = attachments._storage()
+            target = location
             if location in ("file", "db") or attachments._object_store_is_foreign(location):
+                target = self.flat_backend.code
+            if not target:
                 raise UserError(
                     _(
                         "Name the backend of this suite that adopted files go to "
@@ -42,16 +52,13 @@ class AttachmentAdoption(AttachmentMigration):
                         location,
                     )
                 )
-            target = location
         kwargs["remove_local"] = False  # nothing of the other addon is deleted
         super().__init__(env, target, **kwargs)
         if target in ("file", "db"):
             raise UserError(_("Adopted files go to a storage backend, not to %r.", target))
-        backends = env["storage.backend"].sudo().with_context(active_test=False)
         self.foreign_codes = backends.search(
             [("adopted_layout", "in", ("camptocamp_s3", "camptocamp_swift", "fs_attachment"))]
         ).mapped("code")
-        self.flat_backend = backends.browse(attachments._object_store_flat_backend_id())
 
     def _pending_condition(self):
         conditions, params = [], []
@@ -66,7 +73,10 @@ class AttachmentAdoption(AttachmentMigration):
         return f"store_fname IS NOT NULL AND ({' OR '.join(conditions)})", params
 
     def _destination(self, item):
-        return self.target  # adopted files stay files, whatever their size
+        # adopted files stay files, whatever their size
+        if FLAT_NAME.match(item.old_fname or ""):
+            return self.flat_target
+        return self.target
 
     def _source(self, item):
         """``(driver, key, local paths)`` of an adopted row's object."""
@@ -78,7 +88,7 @@ class AttachmentAdoption(AttachmentMigration):
 
     def _job(self, item):
         driver, key, local = self._source(item)
-        target = self._driver(self.target)
+        target = self._driver(item.destination)
         new_key = split_fname(item.new_fname)[1]
         if self._same_kind(driver, key, target, new_key):
             return lambda: self._copy_server_side(item, driver, key, target, new_key, local)

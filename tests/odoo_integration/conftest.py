@@ -68,9 +68,12 @@ class OdooInstance:
             cwd=self.directory,
         )
 
-    def run(self, *args, stdin=None, timeout=600):
-        """Run odoo-bin; its output (stdout, then stderr) is returned, and shown when it fails."""
-        result = self._odoo_bin(args, stdin, timeout)
+    def run(self, *args, stdin=None, timeout=600, env=None):
+        """Run odoo-bin; its output (stdout, then stderr) is returned, and shown when it fails.
+
+        ``env`` adds or replaces environment variables.
+        """
+        result = self._odoo_bin(args, stdin, timeout, env)
         if result.returncode:
             raise AssertionError(f"{' '.join(args[:3])} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout + result.stderr
@@ -85,8 +88,10 @@ class OdooInstance:
             raise AssertionError(f"{' '.join(args[:3])} succeeded:\n{result.stdout}")
         return result.stdout + result.stderr
 
-    def shell(self, database, code):
-        return self.run("shell", "-c", self.config, "-d", database, "--no-http", stdin=code)
+    def shell(self, database, code, env=None):
+        return self.run(
+            "shell", "-c", self.config, "-d", database, "--no-http", stdin=code, env=env
+        )
 
     def storage_root(self, database, directory):
         return os.path.join(self.data_dir, "storage", database, directory)
