@@ -27,7 +27,7 @@ from swiftclient.exceptions import ClientException
 
 from odoo.tests import tagged
 
-from ..tools.adoption import AttachmentAdoption
+from ..tools.adoption import AttachmentAdoption, storage_of
 from ..tools.object_keys import content_key
 from .common import ObjectStoreCase, S3Backend, SwiftBackend
 
@@ -112,7 +112,7 @@ class S3Requests:
         self.sent = []
 
     def watch(self, driver, key="x/y"):
-        client = driver._unwrap(key)[0].client
+        client = storage_of(driver, key)[0].client
         client.meta.events.register("before-send.s3", self._record)
         return self
 

@@ -90,21 +90,24 @@ class AttachmentAdoption(AttachmentMigration):
         driver, key, local = self._source(item)
         target = self._driver(item.destination)
         new_key = split_fname(item.new_fname)[1]
-        if self._same_kind(driver, key, target, new_key):
-            return lambda: self._copy_server_side(item, driver, key, target, new_key, local)
+        source, source_key, __ = storage_of(driver, key)
+        destination, destination_key, encrypts = storage_of(target, new_key)
+        kind = type(source).__name__
+        if not encrypts and kind in SERVER_SIDE_COPY and kind == type(destination).__name__:
+            # The other addon's objects are plaintext; a target that does not
+            # encrypt stores them as they are: both ends are seen without the
+            # (decrypting) wrappers, so nothing reads the objects' headers.
+            return lambda: self._copy_server_side(
+                item, (source, source_key), (destination, destination_key), target, new_key, local
+            )
 
         def opener():
             return _open_first(key, drivers=[driver], after=_first_file(local))
 
         return lambda: self._copy_to_driver(item, opener, target, new_key)
 
-    @staticmethod
-    def _same_kind(driver, key, target, new_key):
-        """Whether both ends are object stores that may copy by themselves."""
-        source = type(driver._unwrap(key)[0]).__name__
-        return source in SERVER_SIDE_COPY and source == type(target._unwrap(new_key)[0]).__name__
-
-    def _copy_server_side(self, item, driver, key, target, new_key, local):
+    def _copy_server_side(self, item, source, destination, target, new_key, local):
+        (driver, key), (inner, inner_key) = source, destination
         try:
             stat = driver.stat(key)
         except ObjectNotFound:
@@ -116,12 +119,12 @@ class AttachmentAdoption(AttachmentMigration):
         if stat.size != item.size:
             raise ValueError(f"the object has {stat.size} bytes, the attachment {item.size}")
         created = False
-        if not target.exists(new_key):
+        if not inner.exists(inner_key):
             with contextlib.suppress(ObjectExists):
-                driver.copy_to(target, key, new_key)
+                driver.copy_to(inner, key, inner_key)
                 created = True
         try:
-            copied = target.stat(new_key)
+            copied = inner.stat(inner_key)
             if copied.size != item.size:
                 raise ValueError(f"copied {copied.size} bytes instead of {item.size}")
             if created and _md5(stat.etag) and _md5(copied.etag) and stat.etag != copied.etag:
@@ -131,8 +134,22 @@ class AttachmentAdoption(AttachmentMigration):
                     self._verify_sent(item, _drain(HashingReader(check)))
         except ValueError:
             if created:
-                target.delete(new_key)
+                inner.delete(inner_key)
             raise
+
+
+def storage_of(driver, key):
+    """``(driver that stores key, its key there, whether a wrapper encrypts)``.
+
+    Looks through wrappers that only decrypt (storage_keymanager wraps every
+    backend), which copy server-side when nothing must be encrypted.
+    """
+    encrypts = False
+    driver, key = driver._unwrap(key)
+    while type(driver).__name__ == "EncryptingDriver":
+        encrypts = encrypts or driver.encrypt
+        driver, key = driver.inner._unwrap(key)
+    return driver, key, encrypts
 
 
 def _first_file(paths):
