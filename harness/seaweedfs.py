@@ -83,6 +83,7 @@ class SeaweedFS(ServerBase):
     def settings(self):
         """What clients need, as announced in ``STORAGE_TEST_S3``."""
         return {
+            "server": "seaweedfs",
             "endpoint_url": self.endpoint_url,
             "access_key": self.access_key,
             "secret_key": self.secret_key,

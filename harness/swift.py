@@ -89,6 +89,7 @@ class SwiftServer:
     def env(self):
         """What ``STORAGE_TEST_SWIFT`` holds (JSON)."""
         return {
+            "server": "saio",
             "auth_url": self.auth_url,
             "user": self.user,
             "key": self.key,
@@ -96,6 +97,7 @@ class SwiftServer:
             "admin_key": self.admin_key,
             "storage_url": self.storage_url,
             "proxy_log": self.proxy_log,
+            "access_log": self.proxy_log,
         }
 
     def auth_requests(self):

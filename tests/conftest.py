@@ -19,15 +19,33 @@ def ftp_server():
     server.stop()
 
 
+def ceph_settings(api):
+    """One API's settings of the test command's Ceph (else a private one); skips without Ceph."""
+    from harness import ceph
+
+    settings = ceph.shared_settings()
+    if settings is None:
+        pytest.skip(ceph.skip_reason())
+    return settings[api]
+
+
 @pytest.fixture(scope="session")
-def swift_service():
-    """How to reach a Swift: the shared one (``STORAGE_TEST_SWIFT``) or a private one."""
+def saio_service():
+    """How to reach a Swift SAIO: the shared one (``STORAGE_TEST_SWIFT``) or a private one."""
     if os.environ.get("STORAGE_TEST_SWIFT"):
         yield json.loads(os.environ["STORAGE_TEST_SWIFT"])
         return
     server = SwiftServer().start()
     yield server.env()
     server.stop()
+
+
+@pytest.fixture(scope="session", params=["saio", "ceph-rgw"])
+def swift_service(request):
+    """Every Swift the drivers are tested on: OpenStack Swift, and Ceph's gateway."""
+    if request.param == "saio":
+        return request.getfixturevalue("saio_service")
+    return ceph_settings("swift")
 
 
 @pytest.fixture
@@ -44,9 +62,12 @@ def unwritable_dir(tmp_path):
     return str(locked / "store")
 
 
-@pytest.fixture(scope="session")
-def s3_settings():
-    """endpoint_url, access_key, secret_key, region of a real SeaweedFS."""
-    from harness.seaweedfs import shared_settings
+@pytest.fixture(scope="session", params=["seaweedfs", "ceph-rgw"])
+def s3_settings(request):
+    """endpoint_url, access_key, secret_key, region of every S3 server the drivers are
+    tested on: SeaweedFS and Ceph's gateway."""
+    if request.param == "seaweedfs":
+        from harness.seaweedfs import shared_settings
 
-    return shared_settings()
+        return shared_settings()
+    return ceph_settings("s3")

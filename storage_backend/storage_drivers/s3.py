@@ -84,7 +84,8 @@ class S3Driver(StorageDriver):
 
     ``bucket`` and ``prefix`` may contain ``{db}``, replaced by ``db`` (one
     bucket or prefix per database or tenant). ``conditional_writes`` says
-    whether the server honours ``If-None-Match: *``; ``None`` asks it once.
+    whether the server honours ``If-None-Match: *``; ``None`` asks it once
+    (and, separately, whether it does when completing multipart uploads).
     ``retries`` is per request, with botocore's jittered exponential backoff
     (the base class's ``backoff`` is not used).
     """
@@ -156,6 +157,7 @@ class S3Driver(StorageDriver):
         self.multipart_copy_threshold = multipart_copy_threshold
         self.page_size = page_size
         self.conditional_writes = conditional_writes
+        self.conditional_completes = False if conditional_writes is False else None
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.request_retries = retries
@@ -165,6 +167,7 @@ class S3Driver(StorageDriver):
         self.label += f" at {self.where}"
         self._client = None
         self._bucket_ready = not create_bucket
+        self._encryption_verified = False
         # re-entrant: the conditional-write probe creates the client under it
         self._lock = threading.RLock()
 
@@ -262,14 +265,19 @@ class S3Driver(StorageDriver):
         part_size = self._part_size_for(stream, len(first))
         parts = _parts(first, stream, part_size)
         del first  # held by the parts generator only, until it is sent
-        self._multipart(key, params, "upload_part", parts, conditional=conditional)
+        self._multipart(key, params, "upload_part", parts, write_once=not overwrite)
 
-    def _multipart(self, key, params, operation, parts, *, conditional=False):
+    def _multipart(self, key, params, operation, parts, *, write_once=False):
         """A multipart upload (or copy) of ``parts``; aborted on any failure.
 
         ``parts`` yields the arguments of each ``operation`` call, lazily:
         at most ``max_concurrency`` parts are in flight, and in memory.
+        ``write_once``: the completion is conditional where the server
+        honours it there, else preceded by one more existence check (a
+        writer that came during the upload is seen; the window left is the
+        time of one request).
         """
+        conditional = write_once and self._supports_conditional_completes()
         full_key = self.prefix + key
         upload = self._call("create_multipart_upload", key, Key=full_key, **params)["UploadId"]
 
@@ -282,6 +290,8 @@ class S3Driver(StorageDriver):
 
         try:
             done = self._in_parallel(send, parts, key)
+            if write_once and not conditional:
+                self._check_overwrite(key, False)
             self._call(
                 "complete_multipart_upload",
                 key,
@@ -350,10 +360,53 @@ class S3Driver(StorageDriver):
         if self.acl != "private":  # private is S3's default; buckets without ACLs accept no header
             params["ACL"] = self.acl
         if self.server_side_encryption:
-            params["ServerSideEncryption"] = self.server_side_encryption
-            if self.server_side_encryption == "aws:kms" and self.kms_key_id:
-                params["SSEKMSKeyId"] = self.kms_key_id
+            params.update(self._encryption_params())
+            self._verify_encryption()
         return params
+
+    def _encryption_params(self):
+        params = {"ServerSideEncryption": self.server_side_encryption}
+        if self.server_side_encryption == "aws:kms" and self.kms_key_id:
+            params["SSEKMSKeyId"] = self.kms_key_id
+        return params
+
+    def _verify_encryption(self):
+        """Refuse to write unless the server applies the server-side encryption asked for.
+
+        Some servers accept the header and store the object in the clear
+        (Ceph RGW without a key management service): checked once per
+        driver on a probe, before any real data is sent.
+        """
+        if self._encryption_verified:
+            return
+        with self._lock:
+            if self._encryption_verified:
+                return
+            wanted = self.server_side_encryption
+            key = f"{CHECK_PREFIX}encryption-{uuid.uuid4().hex}"
+            try:
+                self._call(
+                    "put_object", key, Key=self.prefix + key, Body=b"1", **self._encryption_params()
+                )
+            except StorageUnavailable:
+                raise
+            except StorageError as error:
+                raise ConfigError(
+                    f"{self.where} refused server-side encryption {wanted!r} ({error})"
+                ) from error
+            try:
+                applied = self._call("head_object", key, Key=self.prefix + key).get(
+                    "ServerSideEncryption"
+                )
+            finally:
+                self._call("delete_object", key, Key=self.prefix + key)
+            if applied != wanted:
+                raise ConfigError(
+                    f"{self.where} accepted server-side encryption {wanted!r} but did not "
+                    "apply it (objects would be stored unencrypted): turn server-side "
+                    "encryption off, or encrypt before storing (storage_keymanager)"
+                )
+            self._encryption_verified = True
 
     def _open(self, key):
         body = self._call("get_object", key, Key=self.prefix + key)["Body"]
@@ -478,6 +531,60 @@ class S3Driver(StorageDriver):
             if supported
             else "no conditional writes: write-once uses a checked write",
         )
+        return supported
+
+    def _supports_conditional_completes(self):
+        """Whether ``If-None-Match: *`` is honoured when completing a multipart upload.
+
+        Some servers honour it on ``PutObject`` only (Ceph RGW): learned once
+        per driver, only when a large write-once upload needs it.
+        """
+        if self.conditional_completes is None:
+            with self._lock:
+                if self.conditional_completes is None:
+                    self.conditional_completes = (
+                        self._supports_conditional_writes()
+                        and self._probe_conditional_completes()
+                    )
+        return self.conditional_completes
+
+    def _probe_conditional_completes(self):
+        """Complete a one-part upload over an existing probe: a 412 means supported."""
+        key = f"{CHECK_PREFIX}conditional-{uuid.uuid4().hex}"
+        full_key = self.prefix + key
+        self._call("put_object", key, Key=full_key, Body=b"1")
+        upload = self._call("create_multipart_upload", key, Key=full_key)["UploadId"]
+        try:
+            part = self._call(
+                "upload_part", key, Key=full_key, UploadId=upload, PartNumber=1, Body=b"2"
+            )
+            try:
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=full_key,
+                    UploadId=upload,
+                    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+                    IfNoneMatch="*",
+                )
+                supported = False
+            except Exception as error:
+                code = _error_code(error)
+                if code is None:
+                    with self._translate(key):
+                        raise
+                supported = code in PRECONDITION_FAILED
+        finally:
+            with contextlib.suppress(Exception):  # nothing to abort once completed
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=full_key, UploadId=upload
+                )
+            self._call("delete_object", key, Key=full_key)
+        if not supported:
+            _logger.info(
+                "%s: multipart completions are not conditional: a large write-once "
+                "upload checks for the object again just before completing",
+                self.label,
+            )
         return supported
 
     # -- errors ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import math
 import threading
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 import urllib3
@@ -65,6 +65,10 @@ NETWORK_ERRORS = (
     OSError,
 )
 RETRY_STATUSES = {408, 429, 498}  # and every 5xx
+EMPTY_MD5 = hashlib.md5(b"").hexdigest()
+# where a large object written by this driver names its segments (a prefix in
+# the segments container): read back when the server cannot return manifests
+SEGMENTS_HEADER = "X-Object-Meta-Storage-Segments"
 
 
 def check_container_name(name):
@@ -109,6 +113,9 @@ class SwiftDriver(StorageDriver):
     ``container`` must exist unless ``auto_create``; authentication options
     are those of :class:`SwiftAuth` (``auth_url``, ``user``, ``key``,
     ``auth_version``, ``project``... or ``token`` and ``storage_url``).
+    ``conditional_writes`` says whether the server refuses ``If-None-Match: *``
+    over an existing object (OpenStack Swift does, Ceph RGW ignores it);
+    ``None`` asks it once.
     """
 
     def __init__(
@@ -120,6 +127,7 @@ class SwiftDriver(StorageDriver):
         large_object_size=DEFAULT_SEGMENT_SIZE,
         segment_size=DEFAULT_SEGMENT_SIZE,
         temp_url_key=None,
+        conditional_writes=None,
         page_size=10000,
         timeout=60.0,
         insecure=False,
@@ -144,6 +152,7 @@ class SwiftDriver(StorageDriver):
         self.large_object_size = large_object_size
         self.segment_size = segment_size
         self.temp_url_key = temp_url_key or None
+        self.conditional_writes = conditional_writes
         self.page_size = page_size
         self.timeout = timeout
         self.insecure = insecure
@@ -152,6 +161,9 @@ class SwiftDriver(StorageDriver):
         self._idle_lock = threading.Lock()
         self._ready_containers = set()
         self._temp_url_key_set = False
+        self._temp_url_digest = None
+        self._copies_share_segments = None
+        self._probe_lock = threading.Lock()
 
     # -- connections and errors -------------------------------------------------
 
@@ -331,11 +343,18 @@ class SwiftDriver(StorageDriver):
                 lambda marker=marker: self._list_page(prefix, marker), what="list objects"
             )
             for item in page:
+                size, etag = int(item["bytes"]), item.get("hash")
+                if etag == EMPTY_MD5 and size:
+                    # a large object listed with its manifest's size (Ceph
+                    # RGW; Swift lists the total): only a HEAD tells
+                    with contextlib.suppress(ObjectNotFound):
+                        stat = self._stat(item["name"])
+                        size, etag = stat.size, stat.etag
                 yield ObjectStat(
                     key=item["name"],
-                    size=int(item["bytes"]),  # a large object's total size
+                    size=size,  # a large object's total size
                     modified=_listing_time(item.get("last_modified")),
-                    etag=item.get("hash"),
+                    etag=etag,
                 )
             if len(page) < self.page_size:
                 return
@@ -363,10 +382,14 @@ class SwiftDriver(StorageDriver):
             self._ensure_container(self.container)
             # Only a replacement needs to know the old object (its segments);
             # a write-once PUT is refused by Swift itself (If-None-Match), so
-            # it costs one request.
+            # it costs one request where the server honours the header.
             previous = self._head(key) if overwrite else None
             old_segments = self._segments_of(key, previous)
-            headers = {} if overwrite else {"If-None-Match": "*"}
+            headers = {}
+            if not overwrite:
+                if not self._supports_conditional_writes():
+                    self._check_overwrite(key, overwrite)  # best effort: not atomic
+                headers["If-None-Match"] = "*"
             if content_type:
                 headers["Content-Type"] = content_type
             size = remaining_size(stream)
@@ -382,6 +405,39 @@ class SwiftDriver(StorageDriver):
                 else:
                     self._put_large(key, source, headers, first=head, size=size)
             self._delete_segments(old_segments, quiet=True)
+
+    def _supports_conditional_writes(self):
+        if self.conditional_writes is None:
+            with self._probe_lock:
+                if self.conditional_writes is None:
+                    self.conditional_writes = self._probe_conditional_writes()
+        return self.conditional_writes
+
+    def _probe_conditional_writes(self):
+        """Whether the server refuses ``If-None-Match: *`` over an existing object.
+
+        A server that ignores the header would silently replace objects, so
+        it is tested on a probe once per driver rather than trusted.
+        """
+        key = f"{CHECK_PREFIX}conditional-{uuid.uuid4().hex}"
+        self._put_object(self.container, key, b"1", {})
+        try:
+            self._put_object(self.container, key, b"2", {"If-None-Match": "*"})
+            supported = False
+        except ClientException as error:
+            if error.http_status != 412:
+                raise
+            supported = True
+        finally:
+            self._call(swift.delete_object, self.container, key)
+        _logger.info(
+            "%s: %s",
+            self.label,
+            "conditional writes supported"
+            if supported
+            else "If-None-Match is ignored: write-once uses a checked write",
+        )
+        return supported
 
     def _put_object(self, container, name, contents, headers, replay=False, **kwargs):
         try:
@@ -462,6 +518,10 @@ class SwiftDriver(StorageDriver):
                     if etag != digest.hexdigest():
                         raise IntegrityError(f"a segment of {key!r} was corrupted on its way")
                 manifest[-1].update(etag=etag, size_bytes=length)
+            if "If-None-Match" in headers and not self.conditional_writes:
+                # a writer that came during the upload is seen (not atomic)
+                self._check_overwrite(key, False)
+            headers = {**headers, SEGMENTS_HEADER: quote(f"{prefix}/")}
             self._put_object(
                 self.container,
                 key,
@@ -475,9 +535,21 @@ class SwiftDriver(StorageDriver):
             raise
 
     def _segments_of(self, key, headers):
-        """Paths of the segments of large object ``key`` (from its HEAD headers)."""
+        """Paths of the segments of large object ``key`` (from its HEAD headers).
+
+        Large objects written by this driver name their segments' prefix in
+        a header (a listing finds them); others are read from their manifest,
+        which some servers cannot return (Ceph RGW answers an empty body).
+        """
         if not headers or headers.get("x-static-large-object", "").lower() != "true":
             return []
+        named = headers.get(SEGMENTS_HEADER.lower())
+        if named:
+            prefix = unquote(named)
+            listing = self._call(
+                swift.get_container, self.segment_container, prefix=prefix, full_listing=True
+            )[1]
+            return [f"/{self.segment_container}/{item['name']}" for item in listing]
         try:
             __, body = self._call(
                 swift.get_object,
@@ -489,6 +561,9 @@ class SwiftDriver(StorageDriver):
             if error.http_status == 404:  # deleted meanwhile
                 return []
             raise
+        if not body:
+            _logger.warning("%s: no manifest for %r: its old segments stay", self.label, key)
+            return []
         ours = f"/{self.segment_container}/"
         # never touch segments this driver did not write
         return [entry["path"] for entry in json.loads(body) if entry["path"].startswith(ours)]
@@ -547,9 +622,23 @@ class SwiftDriver(StorageDriver):
         return same_account and target._copy_from(self.container, key, target_key)
 
     def _copy_from(self, container, src_key, dst_key):
-        """Server-side copy of ``container/src_key`` here; False past the size limit."""
+        """Server-side copy of ``container/src_key`` here.
+
+        False when the copy must be streamed instead: past Swift's size
+        limit, or a large object on a server whose copies share the
+        original's segments (Ceph RGW): deleting either would break the other.
+        """
         with self._errors(f"copy {src_key!r}"):
             self._ensure_container(self.container)
+            try:
+                source_headers = self._call(swift.head_object, container, src_key)
+            except ClientException as error:
+                if error.http_status == 404:
+                    raise ObjectNotFound(f"{src_key!r} does not exist in {container!r}") from error
+                raise
+            large = source_headers.get("x-static-large-object", "").lower() == "true"
+            if large and self._copies_share_segments:
+                return False
             old_segments = self._segments_of(dst_key, self._head(dst_key))
             source = quote(f"/{container}/{src_key}")
             try:
@@ -566,6 +655,16 @@ class SwiftDriver(StorageDriver):
                 if error.http_status != 413:
                     raise
                 return False
+            if large and self._copies_share_segments is None:
+                copied = self._head(dst_key) or {}
+                self._copies_share_segments = (
+                    copied.get("x-static-large-object", "").lower() == "true"
+                )
+                if self._copies_share_segments:
+                    _logger.info("%s: large objects are copied by streaming", self.label)
+                    # only the copy's manifest: the segments are the original's
+                    self._call(swift.delete_object, self.container, dst_key)
+                    return False
             self._delete_segments(old_segments, quiet=True)
         return True
 
@@ -581,7 +680,11 @@ class SwiftDriver(StorageDriver):
             self._apply_temp_url_key()
         parts = urlsplit(storage_url)
         signed = generate_temp_url(
-            f"{parts.path}/{self.container}/{key}", expires, self.temp_url_key, "GET"
+            f"{parts.path}/{self.container}/{key}",
+            expires,
+            self.temp_url_key,
+            "GET",
+            digest=self._temp_url_digest or "sha256",
         )
         path, __, query = signed.partition("?")
         return f"{parts.scheme}://{parts.netloc}{quote(path)}?{query}"
@@ -602,13 +705,29 @@ class SwiftDriver(StorageDriver):
             return CheckResult(
                 False,
                 f"{self.label}: Swift refused a temporary URL ({response.status_code} "
-                f"{response.reason}): is the temp URL key the container's or the account's?",
+                f"{response.reason}): is the temp URL key the container's or the account's? "
+                "(Ceph RGW only accepts the account's: X-Account-Meta-Temp-URL-Key)",
             )
         return CheckResult(True, f"{result.message}; temporary URLs work", result.seconds)
 
     def _apply_temp_url_key(self):
-        """Set the configured key on the container, once per driver."""
+        """Learn how to sign, and set the key on the container, once per driver.
+
+        The digest is the strongest the server lists in its ``/info``
+        (``sha1`` where it lists none, as Ceph RGW). A key already set on
+        the account (either slot) is used as it is; else it is set on the
+        container, which Ceph RGW ignores (the check says so).
+        """
         if self._temp_url_key_set:
+            return
+        if self._temp_url_digest is None:
+            self._temp_url_digest = self._best_temp_url_digest()
+        account = self._call(swift.head_account)
+        if self.temp_url_key in (
+            account.get("x-account-meta-temp-url-key"),
+            account.get("x-account-meta-temp-url-key-2"),
+        ):
+            self._temp_url_key_set = True
             return
         try:
             self._call(
@@ -622,6 +741,20 @@ class SwiftDriver(StorageDriver):
             # not allowed (the key may be set on the account) or no container yet
             return
         self._temp_url_key_set = True
+
+    def _best_temp_url_digest(self):
+        storage_url, __ = self.auth.credentials()
+        try:
+            response = requests.get(
+                _info_url(storage_url), timeout=self.timeout, verify=not self.insecure
+            )
+            tempurl = response.json().get("tempurl") if response.ok else None
+        except (requests.RequestException, ValueError, AttributeError):
+            tempurl = None
+        if tempurl is None:  # no /info: what current Swift accepts by default
+            return "sha256"
+        allowed = tempurl.get("allowed_digests") or ["sha1"]  # listed since Swift 2.17
+        return next((name for name in ("sha256", "sha512") if name in allowed), allowed[0])
 
     def usage(self):
         return self._retry(self._usage, what="read usage")
@@ -646,6 +779,14 @@ class SwiftDriver(StorageDriver):
             quota_bytes=min(quota for quota, __ in limits) if limits else None,
             bytes_free=min(max(quota - taken, 0) for quota, taken in limits) if limits else None,
         )
+
+
+def _info_url(storage_url):
+    """Where the server describes itself: ``/info`` beside the ``/v1`` of the storage URL."""
+    parts = urlsplit(storage_url)
+    path = parts.path + "/"
+    root = path[: path.find("/v1/")] if "/v1/" in path else ""
+    return f"{parts.scheme}://{parts.netloc}{root}/info"
 
 
 def _request(storage_url, token, method, container, name, *, http_conn, query=None, headers=None):
