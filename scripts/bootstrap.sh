@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine for the demo and the tests; safe to run again.
-#   - Debian packages (when root): PostgreSQL 15, LDAP/SASL headers, memcached
+#   - Debian packages (when root): PostgreSQL 15, LDAP/SASL headers, memcached,
+#     Ceph's monitor, OSD and RADOS Gateway (a throwaway cluster for the tests)
 #   - Odoo 17.0 source in $ODOO_SRC (default ~/odoo-17.0), cloned if absent
 #   - .venv (Odoo + addons + tests) and .venv-services (test servers)
 set -euo pipefail
@@ -16,7 +17,7 @@ say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 # 1. Debian packages -------------------------------------------------------------
 missing=()
-for package in postgresql-15 libldap2-dev libsasl2-dev memcached chromium; do
+for package in postgresql-15 libldap2-dev libsasl2-dev memcached chromium ceph-mon ceph-osd radosgw; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]})); then

@@ -62,12 +62,17 @@ def unwritable_dir(tmp_path):
     return str(locked / "store")
 
 
+@pytest.fixture(scope="session")
+def seaweedfs_settings():
+    """endpoint_url, access_key, secret_key, region of a real SeaweedFS."""
+    from harness.seaweedfs import shared_settings
+
+    return shared_settings()
+
+
 @pytest.fixture(scope="session", params=["seaweedfs", "ceph-rgw"])
 def s3_settings(request):
-    """endpoint_url, access_key, secret_key, region of every S3 server the drivers are
-    tested on: SeaweedFS and Ceph's gateway."""
+    """The same for every S3 server the drivers are tested on: SeaweedFS, Ceph's gateway."""
     if request.param == "seaweedfs":
-        from harness.seaweedfs import shared_settings
-
-        return shared_settings()
+        return request.getfixturevalue("seaweedfs_settings")
     return ceph_settings("s3")

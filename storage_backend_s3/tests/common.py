@@ -10,12 +10,19 @@ class S3BackendCase(TransactionCase):
     """Backends on a real SeaweedFS: the test command's, else a private one.
 
     Each class gets its own bucket, each backend its own prefix in it.
+    Subclasses run the same tests on another server by overriding
+    :meth:`server_settings` (see ``test_on_ceph``).
     """
+
+    @classmethod
+    def server_settings(cls):
+        """endpoint_url, region, access_key, secret_key of the S3 server to test on."""
+        return shared_settings()
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.s3 = shared_settings()
+        cls.s3 = cls.server_settings()
         cls.bucket = f"odoo-{uuid.uuid4().hex[:12]}"
         # the raw bucket, to look behind the backends' backs
         cls.bucket_driver = created_bucket(cls.s3, cls.bucket)

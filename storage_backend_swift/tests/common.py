@@ -9,19 +9,27 @@ from odoo.addons.storage_backend.tests.common import StorageBackendCase
 
 
 class SwiftBackendCase(StorageBackendCase):
-    """Backends on the Swift shared by the test command, or on a private one."""
+    """Backends on the Swift shared by the test command, or on a private one.
+
+    Subclasses run the same tests on another server by overriding
+    :meth:`server_settings` (see ``test_on_ceph``).
+    """
+
+    @classmethod
+    def server_settings(cls):
+        """auth_url, user, key (v1 authentication) of the Swift to test on."""
+        if os.environ.get("STORAGE_TEST_SWIFT"):
+            return json.loads(os.environ["STORAGE_TEST_SWIFT"])
+        from harness.swift import SwiftServer
+
+        server = SwiftServer().start()
+        cls.addClassCleanup(server.stop)
+        return server.env()
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if os.environ.get("STORAGE_TEST_SWIFT"):
-            cls.swift = json.loads(os.environ["STORAGE_TEST_SWIFT"])
-        else:
-            from harness.swift import SwiftServer
-
-            server = SwiftServer().start()
-            cls.addClassCleanup(server.stop)
-            cls.swift = server.env()
+        cls.swift = cls.server_settings()
         cls.prefix = f"T{uuid.uuid4().hex[:8]}"
 
     def new_swift_backend(self, **values):

@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from urllib.parse import urljoin
+
 from harness.process import free_port
 
 from .common import SwiftBackendCase
@@ -19,7 +21,7 @@ class TestSwiftConnection(SwiftBackendCase):
     def test_wrong_key(self):
         kind, message = self.check(swift_key="not-the-key")
         self.assertEqual(kind, "danger")
-        self.assertIn("refused the credentials of user 'test:tester'", message)
+        self.assertIn(f"refused the credentials of user '{self.swift['user']}'", message)
         self.assertIn("check the user and key", message)
         self.assertNotIn("not-the-key", message)
 
@@ -37,7 +39,7 @@ class TestSwiftConnection(SwiftBackendCase):
     def test_keystone_url_that_is_not_keystone(self):
         kind, message = self.check(
             swift_auth_version="3",
-            swift_auth_url=self.swift["auth_url"].replace("/auth/v1.0", "/v3"),
+            swift_auth_url=urljoin(self.swift["auth_url"], "/v3"),
             swift_project="demo",
         )
         self.assertEqual(kind, "danger")

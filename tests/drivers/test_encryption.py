@@ -34,25 +34,29 @@ def mem_driver():
     return FSURLDriver("mem://", chunk_size=MIB)
 
 
+# the encrypting wrapper is tested on one server of each API (the inner
+# drivers' differences are covered by their own tests)
 @pytest.fixture(scope="session")
-def s3_encryption_bucket(s3_settings):
+def s3_encryption_bucket(seaweedfs_settings):
     bucket = f"encryption-{uuid.uuid4().hex[:12]}"
-    check = make_s3_driver(s3_settings, bucket, create_bucket=True).check()  # creates it
+    check = make_s3_driver(seaweedfs_settings, bucket, create_bucket=True).check()  # creates it
     assert check.ok, check.message
     return bucket
 
 
 @pytest.fixture
-def s3_driver(s3_settings, s3_encryption_bucket):
+def s3_driver(seaweedfs_settings, s3_encryption_bucket):
     prefix = f"t-{uuid.uuid4().hex[:12]}"
-    driver = make_s3_driver(s3_settings, s3_encryption_bucket, prefix=prefix, **S3_SMALL_PARTS)
+    driver = make_s3_driver(
+        seaweedfs_settings, s3_encryption_bucket, prefix=prefix, **S3_SMALL_PARTS
+    )
     yield driver
     driver.close()
 
 
 @pytest.fixture
-def swift_driver(swift_service):
-    driver = make_swift_driver(swift_service)
+def swift_driver(saio_service):
+    driver = make_swift_driver(saio_service)
     yield driver
     driver.close()
 
