@@ -19,6 +19,8 @@ import re
 import threading
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .base import CHECK_PREFIX, ObjectStat, StorageDriver
@@ -30,7 +32,7 @@ from .errors import (
     StorageError,
     StorageUnavailable,
 )
-from .keys import validate_prefix
+from .keys import validate_key, validate_prefix
 from .streams import GuardedReader
 
 _logger = logging.getLogger(__name__)
@@ -47,6 +49,13 @@ ACLS = (
     "bucket-owner-full-control",
 )
 ENCRYPTIONS = ("AES256", "aws:kms")
+LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+NO_OBJECT_LOCK = {
+    "ObjectLockConfigurationNotFoundError",
+    "InvalidBucketState",
+    "NotImplemented",
+    "MethodNotAllowed",
+}
 ADDRESSING_STYLES = ("auto", "path", "virtual")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -63,6 +72,20 @@ ACCESS_DENIED = {
 }
 PRECONDITION_FAILED = {"412", "PreconditionFailed"}
 OVERLOADED = {"503", "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded"}
+
+
+@dataclass(frozen=True)
+class ObjectLock:
+    """The S3 Object Lock state of an object's current version."""
+
+    mode: str | None = None  # GOVERNANCE or COMPLIANCE
+    retain_until: datetime | None = None  # aware
+    legal_hold: bool = False
+
+    def protects(self, now=None):
+        """Whether the object cannot be deleted now (retention not over, or a legal hold)."""
+        now = now or datetime.now(timezone.utc)
+        return self.legal_hold or bool(self.retain_until and self.retain_until > now)
 
 
 def bucket_safe(name):
@@ -103,6 +126,7 @@ class S3Driver(StorageDriver):
         secret_key=None,
         session_token=None,
         create_bucket=False,
+        object_lock=False,
         acl="private",
         server_side_encryption=None,
         kms_key_id=None,
@@ -141,6 +165,7 @@ class S3Driver(StorageDriver):
             raise ConfigError("set both the access key and the secret key, or neither")
         self._credentials = (access_key or None, secret_key or None, session_token or None)
         self.create_bucket = create_bucket
+        self.object_lock = object_lock
         if (acl or "private") not in ACLS:
             raise ConfigError(f"unknown ACL {acl!r}: use one of {', '.join(ACLS)}")
         self.acl = acl or "private"
@@ -225,6 +250,8 @@ class S3Driver(StorageDriver):
         options = {}
         if self.region != "us-east-1":
             options["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        if self.object_lock:  # only possible at creation (it turns versioning on)
+            options["ObjectLockEnabledForBucket"] = True
         try:
             client.create_bucket(Bucket=self.bucket, **options)
             _logger.info("%s: created the bucket", self.label)
@@ -493,6 +520,58 @@ class S3Driver(StorageDriver):
             )
         # a public object needs no signature: the same URL without its query
         return url.partition("?")[0] if self.acl == "public-read" else url
+
+    # -- object lock (WORM) ----------------------------------------------------------------
+
+    def check_object_lock(self):
+        """Raise :class:`ConfigError` unless the bucket has S3 Object Lock enabled."""
+        with self._translate():
+            try:
+                config = self.client.get_object_lock_configuration(Bucket=self.bucket)
+            except Exception as error:
+                if _error_code(error) not in NO_OBJECT_LOCK:
+                    raise
+                config = {}
+        if config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
+            raise ConfigError(
+                f"bucket {self.bucket!r} at {self.where} has no S3 Object Lock: it can only "
+                "be enabled when a bucket is created (create one with Object Lock, or let "
+                "the backend create it with Object Lock on)"
+            )
+
+    def lock(self, key, mode, retain_until):
+        """Protect the current version of ``key`` from deletion and replacement until
+        ``retain_until`` (aware datetime). COMPLIANCE binds everyone, the bucket's
+        owner included; GOVERNANCE can be lifted by whoever may bypass it."""
+        validate_key(key)
+        if mode not in LOCK_MODES:
+            raise ConfigError(f"object lock mode must be one of {', '.join(LOCK_MODES)}")
+        self._call(
+            "put_object_retention",
+            key,
+            Key=self.prefix + key,
+            Retention={"Mode": mode, "RetainUntilDate": retain_until},
+        )
+
+    def set_legal_hold(self, key, on):
+        """Put (or lift) a legal hold on ``key``: no deletion until lifted, whatever its date."""
+        validate_key(key)
+        self._call(
+            "put_object_legal_hold",
+            key,
+            Key=self.prefix + key,
+            LegalHold={"Status": "ON" if on else "OFF"},
+        )
+
+    def lock_state(self, key):
+        """:class:`ObjectLock` of ``key``'s current version (one HEAD)."""
+        validate_key(key)
+        head = self._call("head_object", key, Key=self.prefix + key)
+        return ObjectLock(
+            mode=head.get("ObjectLockMode"),
+            retain_until=head.get("ObjectLockRetainUntilDate"),
+            legal_hold=head.get("ObjectLockLegalHoldStatus") == "ON",
+        )
 
     # -- write-once --------------------------------------------------------------------
 

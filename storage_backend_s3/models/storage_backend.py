@@ -52,6 +52,11 @@ class StorageBackend(models.Model):
         string="Create the bucket",
         help="Create the bucket on first use when it does not exist.",
     )
+    aws_object_lock = fields.Boolean(
+        string="Object Lock on created buckets",
+        help="Buckets this backend creates have S3 Object Lock (and so versioning) enabled, "
+        "which immutable backups need. It cannot be turned on for an existing bucket.",
+    )
     aws_file_acl = fields.Selection(
         selection=[(acl, acl) for acl in ACLS],
         string="Object ACL",
@@ -131,6 +136,7 @@ class StorageBackend(models.Model):
             secret_key=values.get("aws_secret_access_key") or None,
             session_token=values.get("aws_session_token") or None,
             create_bucket=bool(values.get("aws_create_bucket")),
+            object_lock=bool(values.get("aws_object_lock")),
             acl=values.get("aws_file_acl") or "private",
             server_side_encryption=values.get("aws_server_side_encryption") or None,
             kms_key_id=values.get("aws_kms_key_id") or None,

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
 import logging
+from datetime import timezone
 
 from dateutil.relativedelta import relativedelta
 
@@ -53,6 +54,25 @@ class StorageBackup(models.Model):
     size_display = fields.Char(string="Size", compute="_compute_size_display")
     age = fields.Char(compute="_compute_age")
     manifest = fields.Text(compute="_compute_manifest", help="Read from the backend.")
+    lock_mode = fields.Selection(
+        [("GOVERNANCE", "Governance"), ("COMPLIANCE", "Compliance")],
+        string="Object Lock",
+        readonly=True,
+    )
+    locked_until = fields.Datetime(
+        string="Protected until",
+        readonly=True,
+        help="Until then the bucket refuses to delete or replace this backup (S3 Object Lock).",
+    )
+    legal_hold = fields.Boolean(
+        readonly=True, help="Protected until the hold is released, whatever the date."
+    )
+    retention_blocked = fields.Boolean(
+        string="Kept by its lock",
+        readonly=True,
+        help="The retention counts would have deleted this backup; its lock keeps it, and "
+        "the retention deletes it once the lock has ended.",
+    )
 
     _sql_constraints = [
         ("policy_name_uniq", "unique(policy_id, name)", "This backup is already listed."),
@@ -93,6 +113,7 @@ class StorageBackup(models.Model):
                 "manifest_key": entry.manifest_key,
                 "objects_key": entry.objects_key if entry.objects_size else False,
                 "size": entry.size + entry.objects_size,
+                **_lock_values(entry),
             }
             backup = existing.pop(stem, None)
             if backup is None:
@@ -119,6 +140,32 @@ class StorageBackup(models.Model):
             raise UserError(
                 _("Backup %s is no longer on the backend; refresh the list.", self.name)
             ) from error
+
+    def action_legal_hold(self):
+        return self._set_legal_hold(True)
+
+    def action_release_legal_hold(self):
+        return self._set_legal_hold(False)
+
+    def _set_legal_hold(self, on):
+        """Put or lift a legal hold on every object of these backups."""
+        for backup in self:
+            if not backup.policy_id.object_lock:
+                raise UserError(
+                    _("Backup %s is not on a policy with Object Lock.", backup.name)
+                )
+            driver = backup._driver()
+            keys = [backup.archive_key, backup.objects_key, backup.manifest_key]
+            with backup.policy_id.backend_id.sudo()._storage_errors():
+                for key in filter(None, keys):
+                    if key != backup.manifest_key or backup.state == "complete":
+                        driver.set_legal_hold(key, on)
+            backup.legal_hold = on
+            _logger.info(
+                "Backup %s: legal hold %s by %s", backup.name, "put" if on else "lifted",
+                self.env.user.login,
+            )
+        return True
 
     def action_download(self):
         self.ensure_one()
@@ -158,6 +205,20 @@ class StorageBackup(models.Model):
                 expected=manifest["files"],
                 manifest=manifest,
             )
+
+
+def _lock_values(entry):
+    lock = entry.lock
+    until = lock.retain_until if lock else None
+    return {
+        "lock_mode": (lock.mode if lock else None) or False,
+        # naive UTC, as Odoo stores datetimes
+        "locked_until": until.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+        if until
+        else False,
+        "legal_hold": bool(lock and lock.legal_hold),
+        "retention_blocked": entry.retention_blocked,
+    }
 
 
 def _age(delta):

@@ -78,6 +78,24 @@ class StorageBackupPolicy(models.Model):
         help="Read each backup back and compare its SHA-256 with what was sent. Without "
         "it, the size the backend reports is compared.",
     )
+    object_lock = fields.Selection(
+        [
+            ("GOVERNANCE", "Governance (who may bypass governance can still delete)"),
+            ("COMPLIANCE", "Compliance (nobody can delete, not even the bucket's owner)"),
+        ],
+        string="Immutable (S3 Object Lock)",
+        tracking=True,
+        help="Lock each backup's objects on the bucket for the retention period: they cannot "
+        "be deleted or replaced, even with the backend's own keys (ransomware, a mistaken "
+        "script). Needs an S3 bucket created with Object Lock.",
+    )
+    object_lock_days = fields.Integer(
+        string="Locked for (days)",
+        default=30,
+        tracking=True,
+        help="Retention period of each backup from when it is made; the retention counts "
+        "never delete a backup before it ends.",
+    )
     cron_id = fields.Many2one(
         "ir.cron", string="Scheduled action", readonly=True, ondelete="restrict", copy=False
     )
@@ -131,6 +149,31 @@ class StorageBackupPolicy(models.Model):
             except InvalidKey as error:
                 raise ValidationError(
                     _("Invalid folder %(prefix)r: %(error)s", prefix=policy.prefix, error=error)
+                ) from error
+
+    @api.constrains("object_lock", "object_lock_days", "backend_id")
+    def _check_object_lock(self):
+        """Refuse the option at save unless the bucket can lock objects (asked to it)."""
+        for policy in self.filtered("object_lock"):
+            if policy.object_lock_days < 1:
+                raise ValidationError(_("Backups must be locked for at least one day."))
+            backend = policy.backend_id.sudo()
+            driver = backend._get_driver()
+            check = getattr(driver, "check_object_lock", None)
+            if check is None:
+                raise ValidationError(
+                    _(
+                        "Immutable backups need an S3 backend with Object Lock; %s is not one.",
+                        backend.name,
+                    )
+                )
+            try:
+                with backend._storage_errors():
+                    check()
+            except (StorageError, UserError) as error:
+                raise ValidationError(
+                    _("Immutable backups are not possible on %(backend)s: %(error)s",
+                      backend=backend.name, error=_error_text(error))
                 ) from error
 
     @api.constrains("keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
@@ -311,6 +354,8 @@ class StorageBackupPolicy(models.Model):
             verify_read_back=self.verify_read_back,
             encrypted=bool(backend._effective_values().get("encrypt_files")),
             label=self.name,
+            lock_mode=self.object_lock or None,
+            lock_days=self.object_lock_days,
         )
         _logger.info("Backup policy %s: backing up %s", self.name, settings.dbname)
         with backend._storage_errors():
@@ -426,30 +471,59 @@ class StorageBackupPolicy(models.Model):
         return {period: self[f"keep_{period}"] for period in PERIODS}
 
     def _list_backups(self):
-        """``{stem: BackupEntry}`` of every backup in this policy's folder."""
+        """``{stem: BackupEntry}`` of every backup in this policy's folder; with
+        Object Lock, each complete backup's lock is read too (one HEAD each)."""
         backend = self.backend_id.sudo()
         prefix = self._backup_prefix()
+        driver = backend._get_driver()
         with backend._storage_errors():
-            return naming.group_backups(backend._get_driver().scan(prefix), prefix)
+            entries = naming.group_backups(driver.scan(prefix), prefix)
+            if self.object_lock:
+                for entry in entries.values():
+                    if entry.backup_format:  # its archive is there
+                        entry.lock = driver.lock_state(entry.archive_key)
+        return entries
+
+    def _retention_plan(self, entries):
+        """This database's backups in ``entries`` that the retention deletes:
+        those the counts do not keep, and incomplete ones older than the newest
+        backup. Those the bucket's Object Lock protects are not among them:
+        they are marked ``retention_blocked``, which the backup list shows."""
+        dbname = self.env.cr.dbname
+        own = [entry for entry in entries.values() if entry.database == dbname]
+        complete = [entry for entry in own if entry.complete]
+        if not complete:
+            return []
+        keep = backups_to_keep([entry.created for entry in complete], self._retention_counts())
+        newest = max(entry.created for entry in complete)
+        doomed = [
+            entry
+            for entry in own
+            if (entry.complete and entry.created not in keep)
+            or (not entry.complete and entry.created < newest)
+        ]
+        for entry in doomed:
+            entry.retention_blocked = bool(entry.lock and entry.lock.protects())
+        return [entry for entry in doomed if not entry.retention_blocked]
 
     def _apply_retention(self):
-        """Delete this database's backups that the retention does not keep,
-        and incomplete ones older than the newest backup. Failures are alerted."""
-        dbname = self.env.cr.dbname
+        """Delete the backups of :meth:`_retention_plan`; failures are alerted."""
         try:
             entries = self._list_backups()
-            own = [entry for entry in entries.values() if entry.database == dbname]
-            complete = [entry for entry in own if entry.complete]
-            if not complete:
-                return
-            keep = backups_to_keep([entry.created for entry in complete], self._retention_counts())
-            newest = max(entry.created for entry in complete)
-            doomed = [
-                entry
-                for entry in own
-                if (entry.complete and entry.created not in keep)
-                or (not entry.complete and entry.created < newest)
-            ]
+            doomed = self._retention_plan(entries)
+            blocked = [entry for entry in entries.values() if entry.retention_blocked]
+            if blocked:
+                _logger.info(
+                    "Backup policy %s: retention keeps %s: locked (%s)",
+                    self.name,
+                    ", ".join(entry.stem for entry in blocked),
+                    ", ".join(entry.lock_label() for entry in blocked),
+                )
+                self.last_summary = _(
+                    "%(summary)s; older backups kept by their Object Lock: %(count)s",
+                    summary=self.last_summary,
+                    count=len(blocked),
+                )
             driver = self.backend_id.sudo()._get_driver()
             with self.backend_id._storage_errors():
                 for entry in doomed:
@@ -472,7 +546,9 @@ class StorageBackupPolicy(models.Model):
 
     def action_refresh_backups(self):
         for policy in self:
-            self.env["storage.backup"]._sync(policy, policy._list_backups())
+            entries = policy._list_backups()
+            policy._retention_plan(entries)  # marks what a lock keeps from the retention
+            self.env["storage.backup"]._sync(policy, entries)
         return True
 
     def action_view_backups(self):

@@ -6,7 +6,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo.addons.storage_backend.storage_drivers import IntegrityError, StorageError
 
@@ -31,6 +31,8 @@ class BackupSettings:
     verify_read_back: bool = False
     encrypted: bool = False
     label: str = ""  # the policy, for the manifest
+    lock_mode: str | None = None  # S3 Object Lock: GOVERNANCE or COMPLIANCE
+    lock_days: int = 0
 
 
 class BackupRun:
@@ -51,6 +53,9 @@ class BackupRun:
         self.stem = naming.stem_of(settings.dbname, self.created)
         self.stats = ArchiveStats()
         self._written = []
+        self.retain_until = None
+        if settings.lock_mode:  # from the real clock: the server refuses past dates
+            self.retain_until = datetime.now(timezone.utc) + timedelta(days=settings.lock_days)
 
     def run(self):
         started = time.monotonic()
@@ -59,12 +64,14 @@ class BackupRun:
             for entry in files.values():
                 self._verify(entry)
             manifest = self._manifest(files, modules, time.monotonic() - started)
+            key = naming.manifest_key(self.settings.prefix, self.stem)
             self.driver.put(
-                naming.manifest_key(self.settings.prefix, self.stem),
+                key,
                 json.dumps(manifest, indent=2, sort_keys=True).encode(),
                 content_type="application/json",
                 overwrite=False,
             )
+            self._lock(key)
         except BaseException:
             self._delete_written()
             raise
@@ -112,6 +119,7 @@ class BackupRun:
         with HashingReader(stream) as reader:
             self.driver.put(key, reader, content_type=CONTENT_TYPES[kind], overwrite=False)
             self._written.append(key)
+            self._lock(key)
             _logger.info("backup: stored %s (%d bytes) on %s", key, reader.size, self.driver.label)
             return {"key": key, "size": reader.size, "sha256": reader.sha256}
 
@@ -128,6 +136,11 @@ class BackupRun:
                     pass
             if (reader.size, reader.sha256) != (entry["size"], entry["sha256"]):
                 raise IntegrityError(f"{entry['key']} reads back different from what was sent")
+
+    def _lock(self, key):
+        """Make ``key`` immutable until ``retain_until`` (S3 Object Lock), if asked."""
+        if self.retain_until:
+            self.driver.lock(key, self.settings.lock_mode, self.retain_until)
 
     def _delete_written(self):
         for key in self._written:
@@ -163,6 +176,12 @@ class BackupRun:
                 "missing": stats.objects_missing,
             }
             if settings.include_objects
+            else None,
+            "object_lock": {
+                "mode": settings.lock_mode,
+                "retain_until": self.retain_until.isoformat(timespec="seconds"),
+            }
+            if self.retain_until
             else None,
             "duration_seconds": round(seconds, 3),
             "verified": "sha256 read back" if settings.verify_read_back else "size",

@@ -54,6 +54,15 @@ class BackupEntry:
     objects_size: int = 0
     has_manifest: bool = False
     keys: list = field(default_factory=list)
+    lock: object = None  # the archive's ObjectLock, when the policy locks backups
+    retention_blocked: bool = False  # the retention would delete it, the lock forbids
+
+    def lock_label(self):
+        if self.lock is None:
+            return ""
+        if self.lock.legal_hold:
+            return "legal hold"
+        return self.lock.retain_until.isoformat(timespec="seconds") if self.lock.retain_until else ""
 
     @property
     def complete(self):
