@@ -151,7 +151,9 @@ def probe_s3(settings):
     )
     stored = client.get_object(Bucket=bucket, Key="large")["Body"].read()
     found["large"] = "yes" if stored == data else "no (read back differs)"
-    sizes = {item["Key"]: item["Size"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    sizes = {
+        item["Key"]: item["Size"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]
+    }
     found["large_listing"] = "yes" if sizes["large"] == len(data) else f"no ({sizes['large']})"
     client.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "large"})
     client.delete_object(Bucket=bucket, Key="large")
@@ -256,7 +258,9 @@ def probe_swift(settings):
     )
     if not raw:
         found["large_listing"] += "; manifest not readable"
-    sc.put_object(url, token, container, "copy", None, headers={"X-Copy-From": f"/{container}/large"})
+    sc.put_object(
+        url, token, container, "copy", None, headers={"X-Copy-From": f"/{container}/large"}
+    )
     copied = sc.head_object(url, token, container, "copy")
     sc.delete_object(url, token, container, "large", query_string="multipart-manifest=delete")
     try:

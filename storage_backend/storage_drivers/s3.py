@@ -622,8 +622,7 @@ class S3Driver(StorageDriver):
             with self._lock:
                 if self.conditional_completes is None:
                     self.conditional_completes = (
-                        self._supports_conditional_writes()
-                        and self._probe_conditional_completes()
+                        self._supports_conditional_writes() and self._probe_conditional_completes()
                     )
         return self.conditional_completes
 

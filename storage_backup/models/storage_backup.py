@@ -151,9 +151,7 @@ class StorageBackup(models.Model):
         """Put or lift a legal hold on every object of these backups."""
         for backup in self:
             if not backup.policy_id.object_lock:
-                raise UserError(
-                    _("Backup %s is not on a policy with Object Lock.", backup.name)
-                )
+                raise UserError(_("Backup %s is not on a policy with Object Lock.", backup.name))
             driver = backup._driver()
             keys = [backup.archive_key, backup.objects_key, backup.manifest_key]
             with backup.policy_id.backend_id.sudo()._storage_errors():
@@ -162,7 +160,9 @@ class StorageBackup(models.Model):
                         driver.set_legal_hold(key, on)
             backup.legal_hold = on
             _logger.info(
-                "Backup %s: legal hold %s by %s", backup.name, "put" if on else "lifted",
+                "Backup %s: legal hold %s by %s",
+                backup.name,
+                "put" if on else "lifted",
                 self.env.user.login,
             )
         return True

@@ -172,8 +172,11 @@ class StorageBackupPolicy(models.Model):
                     check()
             except (StorageError, UserError) as error:
                 raise ValidationError(
-                    _("Immutable backups are not possible on %(backend)s: %(error)s",
-                      backend=backend.name, error=_error_text(error))
+                    _(
+                        "Immutable backups are not possible on %(backend)s: %(error)s",
+                        backend=backend.name,
+                        error=_error_text(error),
+                    )
                 ) from error
 
     @api.constrains("keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")

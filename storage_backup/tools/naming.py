@@ -62,7 +62,9 @@ class BackupEntry:
             return ""
         if self.lock.legal_hold:
             return "legal hold"
-        return self.lock.retain_until.isoformat(timespec="seconds") if self.lock.retain_until else ""
+        return (
+            self.lock.retain_until.isoformat(timespec="seconds") if self.lock.retain_until else ""
+        )
 
     @property
     def complete(self):

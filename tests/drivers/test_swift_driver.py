@@ -19,7 +19,6 @@ from storage_drivers.swift_auth import SwiftAuth
 
 from .contract import MIB, CountingReader, DriverContract, pattern
 
-
 # a temporary URL refused: Swift says 401; Ceph RGW 403 for a bad signature, 401 once expired
 REFUSED = (401, 403)
 
@@ -209,7 +208,9 @@ def test_check_reports_a_temp_url_key_swift_does_not_know(swift_service):
         )
     result = driver.check()
     assert not result.ok
-    assert re.search(r"refused a temporary URL \((401 Unauthorized|403 Forbidden)\)", result.message)
+    assert re.search(
+        r"refused a temporary URL \((401 Unauthorized|403 Forbidden)\)", result.message
+    )
     assert secret not in result.message
 
 
