@@ -68,7 +68,7 @@ def listing(client, bucket):
     return {item["Key"]: item["ETag"] for item in result.get("Contents", [])}
 
 
-def test_install_reads_in_place_and_adopt_moves(odoo_instance, s3_client, swift_service):
+def test_install_reads_in_place_and_adopt_moves(odoo_instance, s3_client, saio_service):
     from swiftclient.client import Connection
 
     odoo = odoo_instance
@@ -77,7 +77,7 @@ def test_install_reads_in_place_and_adopt_moves(odoo_instance, s3_client, swift_
     client.create_bucket(Bucket=bucket)
     prefix = f"cat{uuid.uuid4().hex[:6]}"
     container = f"{prefix}-{DATABASE}"
-    swift = Connection(swift_service["auth_url"], swift_service["user"], swift_service["key"])
+    swift = Connection(saio_service["auth_url"], saio_service["user"], saio_service["key"])
     swift.put_container(container)
 
     payloads = [hashlib.sha256(str(i).encode()).digest() * (100 + 40 * i) for i in range(6)]
@@ -91,9 +91,9 @@ def test_install_reads_in_place_and_adopt_moves(odoo_instance, s3_client, swift_
             swift.put_object(container, sha1[index], data)
             names.append(sha1[index])
     catalyst = {
-        "user": swift_service["user"],
-        "key": swift_service["key"],
-        "authurl": swift_service["auth_url"],
+        "user": saio_service["user"],
+        "key": saio_service["key"],
+        "authurl": saio_service["auth_url"],
         "tenant_name": "test",
         "region_name": "RegionOne",
         "container_prefix": prefix,
